@@ -1,0 +1,11 @@
+import { sweep } from '../shared/routing/sweep.js';
+import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+import { logger } from '../shared/runtime/logger.js';
+
+const deps = depsFromEnv();
+
+/** Every minute (EventBridge rule; a timer in the local stack): the routing safety net. */
+export const handler = async (): Promise<void> => {
+  const result = await sweep(deps);
+  if (result.assigned || result.deliveriesRetried) logger.info('sweep', result);
+};

@@ -1,0 +1,29 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { agentTokenVerifier, tokenSettingsFromEnv } from '../shared/auth/agent-token.js';
+import { webSocketRoutes } from '../shared/contract/routes.js';
+import { logger } from '../shared/runtime/logger.js';
+
+const verify = agentTokenVerifier(tokenSettingsFromEnv());
+
+/**
+ * `$connect` authorizer: the agent's JWT arrives in the query string (browsers cannot set
+ * headers on a WebSocket). Throwing `Unauthorized` makes API Gateway answer 401 at the handshake.
+ */
+export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const token = event.queryStringParameters?.[webSocketRoutes.tokenQueryParameter];
+  if (!token) throw new Error('Unauthorized');
+  try {
+    const identity = await verify(token);
+    return {
+      principalId: identity.agentId,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+      },
+      context: { agentId: identity.agentId, role: identity.role },
+    };
+  } catch (error) {
+    logger.info('token refused', { reason: (error as Error).name });
+    throw new Error('Unauthorized');
+  }
+};

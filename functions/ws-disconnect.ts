@@ -1,0 +1,11 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { disconnectAgent } from '../shared/agent/connect.js';
+import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+
+const deps = depsFromEnv();
+
+/** `$disconnect`: best effort in API Gateway (it may never come), hence the TTL on connections. */
+export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
+  await disconnectAgent(deps, event.requestContext.connectionId);
+  return { statusCode: 200 };
+};

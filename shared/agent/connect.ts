@@ -1,0 +1,21 @@
+import { TideError } from '../errors.js';
+import type { Deps } from '../runtime/deps.js';
+import { getAgent } from './agent-store.js';
+import { registerConnection, removeConnection, type Role } from './connections.js';
+
+/**
+ * Accepts a verified token's connection. An `agent` must exist in Tide; supervisors and admins
+ * may connect without an agent profile (they receive no work). The client asks for its work list
+ * with `setStatus` or `sync`: API Gateway cannot push on a connection before `$connect` returns.
+ */
+export async function connectAgent(deps: Deps, connectionId: string, identity: { agentId: string; role: Role }) {
+  if (identity.role === 'agent' && !(await getAgent(deps, identity.agentId))) {
+    throw new TideError('forbidden', `agent ${identity.agentId} does not exist`);
+  }
+  await registerConnection(deps, { connectionId, agentId: identity.agentId, role: identity.role });
+}
+
+/** Forgets a closed connection. Presence does not change: status is the agent's explicit choice. */
+export async function disconnectAgent(deps: Deps, connectionId: string): Promise<void> {
+  await removeConnection(deps, connectionId);
+}

@@ -1,0 +1,19 @@
+/** An agent as stored in the Agents table. */
+export type AgentStatus = 'online' | 'away' | 'offline';
+export const agentStatuses = ['online', 'away', 'offline'] as const;
+
+export interface Agent {
+  agentId: string;
+  name: string;
+  queues: string[];
+  /** The router fills an agent up to this many active conversations. */
+  preferredConcurrency: number;
+  /** Hard cap on active conversations; only reactivations and direct transfers go above preferred. */
+  maxLoad: number;
+  status: AgentStatus;
+  /** Active (not inactive, not closed) conversations assigned to the agent. */
+  active: number;
+  lastAssignedAt?: string;
+  /** Last work-list sequence number handed out; strictly increasing across connections. */
+  worklistSeq: number;
+}

@@ -1,0 +1,76 @@
+import { listAgentWork } from '../conversation/conversation-store.js';
+import type { Conversation } from '../conversation/model.js';
+import { TideError } from '../errors.js';
+import { pushWorklist } from '../push/worklist.js';
+import { rankOf } from '../routing/priority.js';
+import { routeAgentQueues } from '../routing/route-queue.js';
+import type { Deps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
+import { transactWrite } from '../storage/transactions.js';
+import { writeAgentStatus } from './agent-store.js';
+import { releaseSlot } from './load.js';
+import type { Agent, AgentStatus } from './model.js';
+
+/**
+ * Changes an agent's presence.
+ *  - online: pulls queued work from every queue the agent serves, within a second;
+ *  - away: keeps its conversations, receives no new ones;
+ *  - offline: its active conversations go back to their queues (customers must not wait on
+ *    someone who left); the agent stays their `lastAgentId`.
+ * A work list is pushed in reply.
+ */
+export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus): Promise<Agent> {
+  const agent = await writeAgentStatus(deps, agentId, status);
+  if (!agent) throw new TideError('not_found', `agent ${agentId} does not exist`);
+  let requeued: Conversation[] = [];
+  if (status === 'offline') requeued = await requeueActiveWork(deps, agentId);
+  await pushWorklist(deps, agentId, requeued);
+  if (status === 'online' || requeued.length > 0) {
+    const queues = status === 'online' ? agent.queues : [...new Set(requeued.map((c) => c.queue))];
+    await routeAgentQueues(deps, queues);
+  }
+  return agent;
+}
+
+/** Puts each of the agent's active conversations back in its queue, freeing the slot with it. */
+async function requeueActiveWork(deps: Deps, agentId: string): Promise<Conversation[]> {
+  const requeued: Conversation[] = [];
+  // A conversation that changes while we requeue it (a message arrives) is read again next pass.
+  for (let pass = 0; pass < 3; pass++) {
+    const work = (await listAgentWork(deps, agentId)).filter(
+      (c) => c.state === 'active' && !requeued.some((r) => r.conversationId === c.conversationId),
+    );
+    if (work.length === 0) break;
+    for (const current of work) await requeueOne(deps, agentId, current, requeued);
+  }
+  return requeued;
+}
+
+async function requeueOne(deps: Deps, agentId: string, current: Conversation, requeued: Conversation[]) {
+  {
+    const now = deps.clock.now().toISOString();
+    const queued: Conversation = {
+      ...current,
+      state: 'queued',
+      queuedIn: current.queue,
+      assignedTo: undefined,
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    queued.rank = rankOf(queued);
+    const result = await transactWrite(deps.db, [
+      {
+        Put: {
+          TableName: deps.tables.conversations,
+          Item: queued,
+          ConditionExpression: 'version = :v AND assignedTo = :a AND #state = :active',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':v': current.version, ':a': agentId, ':active': 'active' },
+        },
+      },
+      releaseSlot(deps.tables, agentId),
+    ]);
+    if (result.committed) requeued.push(queued);
+    else logger.info('requeue: conversation changed, reading it again', { conversationId: current.conversationId });
+  }
+}

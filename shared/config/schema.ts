@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The shape of a Tide configuration file (DESIGN §4, `TIDE_CONFIG`). Every field is optional;
+ * durations are whole seconds, at least 1. Declared once and used by the local stack, the CDK
+ * stack (context `tide:config`) and every handler (through `TIDE_CONFIG_JSON`).
+ */
+
+const seconds = z.number().int().min(1);
+
+export const queueConfigSchema = z.strictObject({
+  slaSeconds: seconds.default(120),
+  inactiveAfterSeconds: seconds.default(600),
+  autoCloseAfterSeconds: seconds.default(86_400),
+  /** Business priority of the queue; higher is answered sooner. */
+  priority: z.number().int().min(-100).max(100).default(0),
+});
+
+const agentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'agent ids are 1-128 letters, digits or _.@-');
+
+export const agentConfigSchema = z
+  .strictObject({
+    id: agentIdSchema,
+    name: z.string().min(1).max(200).optional(),
+    queues: z.array(z.string().min(1)).min(1).default(['default']),
+    preferredConcurrency: z.number().int().min(1).max(100).default(3),
+    maxLoad: z.number().int().min(1).max(100).default(5),
+  })
+  .refine((a) => a.maxLoad >= a.preferredConcurrency, {
+    message: 'maxLoad must be at least preferredConcurrency',
+  });
+
+export const genericChannelSchema = z.strictObject({
+  /** HMAC-SHA256 key for inbound and outbound signatures. */
+  secret: z.string().min(1),
+  /** Where agent replies are POSTed; without it replies are stored but not delivered. */
+  outboundUrl: z.url().optional(),
+});
+
+export const tideConfigSchema = z
+  .strictObject({
+    queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
+    agents: z.array(agentConfigSchema).default([]),
+    channels: z
+      .strictObject({ generic: genericChannelSchema.optional() })
+      .default({}),
+  })
+  .transform((config) => ({
+    ...config,
+    // Messages without a queue go to `default`, so it always exists.
+    queues: { default: queueConfigSchema.parse({}), ...config.queues } as Record<string, z.output<typeof queueConfigSchema>>,
+  }))
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    for (const agent of config.agents) {
+      if (seen.has(agent.id)) ctx.addIssue({ code: 'custom', message: `agent ${agent.id} is listed twice` });
+      seen.add(agent.id);
+      for (const queue of agent.queues) {
+        if (!(queue in config.queues)) {
+          ctx.addIssue({ code: 'custom', message: `agent ${agent.id} serves unknown queue ${queue}` });
+        }
+      }
+    }
+  });
+
+export type TideConfigInput = z.input<typeof tideConfigSchema>;
+export type TideConfig = z.output<typeof tideConfigSchema>;
+export type QueueConfig = z.output<typeof queueConfigSchema>;
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** Validates a configuration, throwing an error that lists every problem. */
+export function parseConfig(input: unknown): TideConfig {
+  const result = tideConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid Tide configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,27 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { TideErrorCode } from '../errors.js';
+import { isTideError } from '../errors.js';
+import { logger } from '../runtime/logger.js';
+
+const statusByCode: Record<TideErrorCode, number> = {
+  invalid_request: 400,
+  unknown_queue: 400,
+  invalid_signature: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_state: 409,
+  payload_too_large: 413,
+};
+
+export const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** `{"error":{"code","message"}}` for a TideError; a 500 without details for anything else. */
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (isTideError(error)) return json(statusByCode[error.code], { error: { code: error.code, message: error.message } });
+  logger.error('request failed', { error: (error as Error)?.name });
+  return json(500, { error: { code: 'internal_error', message: 'something went wrong; retry later' } });
+}

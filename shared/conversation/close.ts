@@ -1,0 +1,69 @@
+import { getAgent } from '../agent/agent-store.js';
+import { releaseSlot } from '../agent/load.js';
+import { pushWorklist } from '../push/worklist.js';
+import { routeAgentQueues } from '../routing/route-queue.js';
+import type { Deps } from '../runtime/deps.js';
+import { transactWrite } from '../storage/transactions.js';
+import { customerKey } from './customer-store.js';
+import type { Conversation } from './model.js';
+import { ownConversation } from './ownership.js';
+
+const maxAttempts = 5;
+
+/**
+ * Closes an agent's conversation: frees its slot if it was active, releases the customer's open
+ * conversation (their next message opens a new one), pushes the work list and pulls queued work
+ * into the freed capacity.
+ */
+export async function closeConversation(deps: Deps, agentId: string, conversationId: string): Promise<Conversation> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await ownConversation(deps, agentId, conversationId);
+    const closed = await writeClose(deps, current);
+    if (!closed) continue;
+    await pushWorklist(deps, agentId, [closed]);
+    if (current.state === 'active') {
+      const agent = await getAgent(deps, agentId);
+      await routeAgentQueues(deps, agent?.queues ?? []);
+    }
+    return closed;
+  }
+  throw new Error('close: too much contention on one conversation');
+}
+
+/** The close transaction; undefined when the conversation changed since it was read. */
+export async function writeClose(deps: Deps, current: Conversation): Promise<Conversation | undefined> {
+  const now = deps.clock.now().toISOString();
+  const closed: Conversation = {
+    ...current,
+    state: 'closed',
+    assignedTo: undefined,
+    queuedIn: undefined,
+    slaDueAt: null,
+    followUpAt: null,
+    closedAt: now,
+    updatedAt: now,
+    version: current.version + 1,
+  };
+  const result = await transactWrite(deps.db, [
+    {
+      Put: {
+        TableName: deps.tables.conversations,
+        // Undefined index keys are dropped on write, which takes the item out of both indexes.
+        Item: closed,
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': current.version },
+      },
+    },
+    {
+      Update: {
+        TableName: deps.tables.customers,
+        Key: { customerKey: customerKey(current.channel, current.customerId) },
+        UpdateExpression: 'REMOVE openConversationId',
+        ConditionExpression: 'openConversationId = :c',
+        ExpressionAttributeValues: { ':c': current.conversationId },
+      },
+    },
+    ...(current.state === 'active' && current.assignedTo ? [releaseSlot(deps.tables, current.assignedTo)] : []),
+  ]);
+  return result.committed ? closed : undefined;
+}

@@ -1,0 +1,48 @@
+/**
+ * The conversation as stored in the Conversations table.
+ *
+ * Lifecycle (DESIGN §1): `queued` (no agent) → `active` (assigned, counts toward the agent's load)
+ * ⇄ `inactive` (still the agent's, does not count) → `closed`. `waitingOn` says who owes the next
+ * message. `queuedIn` and `assignedTo` are the sparse index keys of the queue and the work lists.
+ */
+export type ConversationState = 'queued' | 'active' | 'inactive' | 'closed';
+export type WaitingOn = 'agent' | 'customer';
+export type Direction = 'in' | 'out';
+
+export interface MessageSummary {
+  messageId: string;
+  direction: Direction;
+  text: string;
+  at: string;
+}
+
+export interface Conversation {
+  conversationId: string;
+  channel: string;
+  customerId: string;
+  customerName?: string;
+  queue: string;
+  state: ConversationState;
+  waitingOn: WaitingOn;
+  /** Queue index key: present only while `state` is `queued`. */
+  queuedIn?: string;
+  /** Work-list index key: the owning agent while the conversation is open and assigned. */
+  assignedTo?: string;
+  /** The last agent who owned it; kept after close and requeue (history affinity, authorisation). */
+  lastAgentId?: string;
+  /** Sortable priority key shared by the queue and the work lists (shared/routing/priority.ts). */
+  rank: string;
+  /** Business priority: the queue's, or set by a rule or an agent. Higher is sooner. */
+  priority: number;
+  lastMessage: MessageSummary;
+  /** When the customer's oldest unanswered message arrived; null while waiting on the customer. */
+  waitingSince: string | null;
+  slaDueAt: string | null;
+  slaBreached: boolean;
+  followUpAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  closedAt?: string;
+  /** Incremented on every write; conditional writes on it make read-modify-write safe. */
+  version: number;
+}

@@ -1,0 +1,211 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { addSeconds } from '../clock.js';
+import { TideError } from '../errors.js';
+import { inboundMessageId, newConversationId } from '../ids.js';
+import { pushWorklist, sendToAgent } from '../push/worklist.js';
+import { rankOf } from '../routing/priority.js';
+import { routeQueue } from '../routing/route-queue.js';
+import type { Deps } from '../runtime/deps.js';
+import type { QueueConfig } from '../config/schema.js';
+import { logger } from '../runtime/logger.js';
+import { transactWrite } from '../storage/transactions.js';
+import { getConversation } from './conversation-store.js';
+import { customerKey, getCustomer } from './customer-store.js';
+import type { Conversation } from './model.js';
+
+export interface InboundMessage {
+  channel: string;
+  externalId: string;
+  /** The customer's address on the channel (phone number, PSID, …). */
+  from: string;
+  text: string;
+  queue: string;
+  name?: string;
+}
+
+export interface Received {
+  conversationId: string;
+  messageId: string;
+  /** True when this externalId was already stored: nothing was written. */
+  duplicate: boolean;
+}
+
+const maxAttempts = 8;
+
+/**
+ * Stores a customer's message and the conversation change it causes in one transaction, then
+ * routes or notifies. Once this returns the message is kept, whatever happens to the routing and
+ * pushes that follow (the sweeper recovers those).
+ *
+ * Exactly-once storage under retries and concurrent duplicates: the message id is derived from
+ * the channel's externalId and written with `attribute_not_exists`, in the same transaction as
+ * the conversation. One open conversation per customer and channel: the customer item points at
+ * it and is claimed conditionally.
+ */
+export async function receiveMessage(deps: Deps, message: InboundMessage): Promise<Received> {
+  const queueConfig = deps.config.queues[message.queue];
+  if (!queueConfig) throw new TideError('unknown_queue', `queue ${message.queue} does not exist`);
+  const messageId = inboundMessageId(message.channel, message.externalId);
+  const key = customerKey(message.channel, message.from);
+
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const summary = { messageId, direction: 'in' as const, text: message.text, at };
+    const customer = await getCustomer(deps, key);
+    const open = customer?.openConversationId ? await getConversation(deps, customer.openConversationId) : undefined;
+    const existing = open && open.state !== 'closed' ? open : undefined;
+
+    const { conversation, write: conversationWrite } = existing
+      ? continueConversation(deps, existing, message, summary, now)
+      : openConversation(deps, message, summary, now);
+
+    const result = await transactWrite(deps.db, [
+      {
+        Put: {
+          TableName: deps.tables.messages,
+          Item: {
+            messageId,
+            conversationId: conversation.conversationId,
+            channel: message.channel,
+            externalId: message.externalId,
+            direction: 'in',
+            from: message.from,
+            text: message.text,
+            sentAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(messageId)',
+        },
+      },
+      conversationWrite,
+      existing
+        ? {
+            ConditionCheck: {
+              TableName: deps.tables.customers,
+              Key: { customerKey: key },
+              ConditionExpression: 'openConversationId = :c',
+              ExpressionAttributeValues: { ':c': existing.conversationId },
+            },
+          }
+        : {
+            Update: {
+              TableName: deps.tables.customers,
+              Key: { customerKey: key },
+              UpdateExpression: 'SET openConversationId = :c, channel = :ch, customerId = :id, updatedAt = :now',
+              ConditionExpression: 'attribute_not_exists(openConversationId) OR openConversationId = :stale',
+              ExpressionAttributeValues: {
+                ':c': conversation.conversationId,
+                ':ch': message.channel,
+                ':id': message.from,
+                ':now': at,
+                ':stale': customer?.openConversationId ?? '-',
+              },
+            },
+          },
+    ]);
+
+    if (result.committed) {
+      await afterReceive(deps, conversation, existing).catch((error: Error) =>
+        logger.warn('routing after an inbound message failed; the sweeper will retry', {
+          conversationId: conversation.conversationId,
+          error: error.name,
+        }),
+      );
+      return { conversationId: conversation.conversationId, messageId, duplicate: false };
+    }
+    if (result.failed.includes(0)) {
+      const stored = await deps.db.send(
+        new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }),
+      );
+      return { conversationId: stored.Item!.conversationId as string, messageId, duplicate: true };
+    }
+    // The conversation or the customer's open conversation changed under us: read again.
+  }
+  throw new Error('inbound message: too much contention on one conversation');
+}
+
+type Summary = Conversation['lastMessage'];
+type QueueSettings = QueueConfig;
+
+/** A message on an open conversation: it now waits on the agent. */
+function continueConversation(deps: Deps, existing: Conversation, message: InboundMessage, summary: Summary, now: Date) {
+  const queue = deps.config.queues[existing.queue] ?? (deps.config.queues.default as QueueSettings);
+  const wasWaitingOnAgent = existing.waitingOn === 'agent';
+  const conversation: Conversation = {
+    ...existing,
+    customerName: message.name ?? existing.customerName,
+    waitingOn: 'agent',
+    lastMessage: summary,
+    // The SLA clock runs from the first unanswered message; later ones don't restart it.
+    waitingSince: wasWaitingOnAgent && existing.waitingSince ? existing.waitingSince : summary.at,
+    slaDueAt:
+      wasWaitingOnAgent && existing.slaDueAt ? existing.slaDueAt : addSeconds(now, queue.slaSeconds).toISOString(),
+    slaBreached: wasWaitingOnAgent ? existing.slaBreached : false,
+    updatedAt: summary.at,
+    version: existing.version + 1,
+  };
+  conversation.rank = rankOf(conversation);
+  return {
+    conversation,
+    write: {
+      Put: {
+        TableName: deps.tables.conversations,
+        Item: conversation,
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': existing.version },
+      },
+    },
+  };
+}
+
+/** A customer without an open conversation: a new one, queued. */
+function openConversation(deps: Deps, message: InboundMessage, summary: Summary, now: Date) {
+  const queue = deps.config.queues[message.queue] as QueueSettings;
+  const conversation: Conversation = {
+    conversationId: newConversationId(),
+    channel: message.channel,
+    customerId: message.from,
+    customerName: message.name,
+    queue: message.queue,
+    state: 'queued',
+    waitingOn: 'agent',
+    queuedIn: message.queue,
+    rank: '',
+    priority: queue.priority,
+    lastMessage: summary,
+    waitingSince: summary.at,
+    slaDueAt: addSeconds(now, queue.slaSeconds).toISOString(),
+    slaBreached: false,
+    followUpAt: null,
+    createdAt: summary.at,
+    updatedAt: summary.at,
+    version: 1,
+  };
+  conversation.rank = rankOf(conversation);
+  return {
+    conversation,
+    write: {
+      Put: {
+        TableName: deps.tables.conversations,
+        Item: conversation,
+        ConditionExpression: 'attribute_not_exists(conversationId)',
+      },
+    },
+  };
+}
+
+async function afterReceive(deps: Deps, conversation: Conversation, previous: Conversation | undefined) {
+  if (!previous || conversation.state === 'queued') {
+    if (!previous) await routeQueue(deps, conversation.queue);
+    return;
+  }
+  if (conversation.assignedTo) {
+    const { lastMessage } = conversation;
+    await sendToAgent(deps, conversation.assignedTo, {
+      type: 'message',
+      conversationId: conversation.conversationId,
+      message: { id: lastMessage.messageId, direction: lastMessage.direction, text: lastMessage.text, at: lastMessage.at },
+    });
+    await pushWorklist(deps, conversation.assignedTo, [conversation]);
+  }
+}

@@ -1,0 +1,84 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { outboundMessageId } from '../ids.js';
+import { pushWorklist } from '../push/worklist.js';
+import { rankOf } from '../routing/priority.js';
+import type { Deps } from '../runtime/deps.js';
+import { transactWrite } from '../storage/transactions.js';
+import type { Conversation } from './model.js';
+import { ownConversation } from './ownership.js';
+
+export interface Reply {
+  messageId: string;
+  conversation: Conversation;
+  /** True when this exact request was already stored (a client retry): nothing new was sent. */
+  repeated: boolean;
+}
+
+const maxAttempts = 5;
+
+/**
+ * Stores an agent's reply and the conversation change it causes (it now waits on the customer,
+ * the SLA clock stops) in one transaction, then pushes the work list. The message is queued for
+ * delivery to the channel (`deliveryPending`); the caller delivers it after acknowledging, and
+ * the sweeper retries whatever the channel did not accept.
+ */
+export async function sendReply(
+  deps: Deps,
+  input: { agentId: string; conversationId: string; text: string; requestId?: string | number },
+): Promise<Reply> {
+  const messageId = outboundMessageId(input.agentId, input.conversationId, input.requestId?.toString());
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await ownConversation(deps, input.agentId, input.conversationId);
+    const at = deps.clock.now().toISOString();
+    const conversation: Conversation = {
+      ...current,
+      waitingOn: 'customer',
+      lastMessage: { messageId, direction: 'out', text: input.text, at },
+      waitingSince: null,
+      slaDueAt: null,
+      slaBreached: false,
+      updatedAt: at,
+      version: current.version + 1,
+    };
+    conversation.rank = rankOf(conversation);
+    const deliverable = Boolean(deps.config.channels.generic?.outboundUrl) && current.channel === 'generic';
+    const result = await transactWrite(deps.db, [
+      {
+        Put: {
+          TableName: deps.tables.messages,
+          Item: {
+            messageId,
+            conversationId: current.conversationId,
+            channel: current.channel,
+            direction: 'out',
+            agentId: input.agentId,
+            to: current.customerId,
+            text: input.text,
+            sentAt: at,
+            ...(deliverable ? { deliveryPending: current.channel, nextAttemptAt: at, attempts: 0 } : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(messageId)',
+        },
+      },
+      {
+        Put: {
+          TableName: deps.tables.conversations,
+          Item: conversation,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': current.version },
+        },
+      },
+    ]);
+    if (result.committed) {
+      await pushWorklist(deps, input.agentId, [conversation]);
+      return { messageId, conversation, repeated: false };
+    }
+    if (result.failed.includes(0)) {
+      const stored = await deps.db.send(
+        new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }),
+      );
+      if (stored.Item) return { messageId, conversation: current, repeated: true };
+    }
+  }
+  throw new Error('send: too much contention on one conversation');
+}

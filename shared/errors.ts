@@ -1,0 +1,24 @@
+/**
+ * Errors an agent or a channel can cause, with the contract's error codes (DESIGN §4). Anything
+ * else that is thrown is a fault of ours and becomes a 500 / internal error without details.
+ */
+export type TideErrorCode =
+  | 'invalid_request'
+  | 'invalid_signature'
+  | 'unknown_queue'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'forbidden'
+  | 'invalid_state';
+
+export class TideError extends Error {
+  constructor(
+    readonly code: TideErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TideError';
+  }
+}
+
+export const isTideError = (error: unknown): error is TideError => error instanceof TideError;

@@ -1,0 +1,22 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../clock.js';
+import type { TideConfig } from '../config/schema.js';
+import type { Pusher } from '../push/pusher.js';
+import type { TableNames } from '../storage/tables.js';
+
+/** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. */
+export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<{ status: number }>;
+
+/**
+ * Everything a domain function needs from the outside world. Handlers build one from the
+ * environment (shared/runtime/lambda-deps.ts); tests build one against DynamoDB Local with a
+ * virtual clock and a recording pusher.
+ */
+export interface Deps {
+  db: DynamoDBDocumentClient;
+  tables: TableNames;
+  config: TideConfig;
+  clock: Clock;
+  pusher: Pusher;
+  http: HttpSend;
+}

@@ -1,0 +1,31 @@
+import { systemClock } from '../clock.js';
+import { parseConfig } from '../config/schema.js';
+import { managementApiPusher } from '../push/pusher.js';
+import { createDocumentClient } from '../storage/document-client.js';
+import { tableNamesFromEnv } from '../storage/tables.js';
+import type { Deps, HttpSend } from './deps.js';
+import { environment } from './environment.js';
+
+const fetchSend: HttpSend = async (url, init) => {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+  await response.body?.cancel();
+  return { status: response.status };
+};
+
+/**
+ * Dependencies from the Lambda environment. Built once per execution environment (clients are
+ * reusable connections, not state); every fact lives in DynamoDB.
+ */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
+  const endpoint = env[environment.managementEndpoint];
+  return {
+    db: createDocumentClient(env),
+    tables: tableNamesFromEnv(env),
+    config: parseConfig(JSON.parse(env[environment.config] ?? '{}')),
+    clock: systemClock,
+    pusher: endpoint
+      ? managementApiPusher(endpoint, env)
+      : { post: async () => { throw new Error(`${environment.managementEndpoint} is not set`); } },
+    http: fetchSend,
+  };
+}
