@@ -51,7 +51,8 @@ export async function performAgentAction(deps: Deps, connectionId: string, rawBo
         const sent = await sendReply(deps, { agentId, conversationId: action.conversationId, text: action.text, requestId });
         return {
           reply: ack({ conversationId: action.conversationId, messageId: sent.messageId }),
-          afterReply: () => deliverMessage(deps, sent.messageId),
+          // A repeated request's reply is already being delivered by the first one.
+          afterReply: sent.repeated ? undefined : () => deliverMessage(deps, sent.messageId),
         };
       }
       case 'close':

@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import { isValidSignature } from '../../shared/channels/generic/signature.js';
+
+export interface ReceivedReply {
+  body: { conversationId: string; messageId: string; to: string; text: string };
+  signed: boolean;
+  status: number;
+}
+
+/**
+ * A channel's outbound endpoint: records every POST and whether its signature verifies, and
+ * answers with the statuses it is told to (then 200), to exercise retries.
+ */
+export async function startOutboundReceiver(secret: string, failFirst: number[] = []) {
+  const received: ReceivedReply[] = [];
+  const plan = [...failFirst];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const status = plan.shift() ?? 200;
+      received.push({
+        body: JSON.parse(raw.toString()),
+        signed: isValidSignature(secret, raw, req.headers['x-tide-signature'] as string | undefined),
+        status,
+      });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/out`,
+    received,
+    failNext: (...statuses: number[]) => plan.push(...statuses),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
