@@ -1,0 +1,338 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct, Node } from 'constructs';
+import { z } from 'zod';
+import { parseConfig, type TideConfig } from '../shared/config/schema.js';
+import { httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../shared/contract/routes.js';
+import { environment } from '../shared/runtime/environment.js';
+import {
+  agentsTable,
+  connectionsTable,
+  tables as tableDefinitions,
+  type TableDefinition,
+} from '../shared/storage/tables.js';
+import { TideFunction } from './constructs/tide-function.js';
+import { createTables } from './constructs/tide-tables.js';
+
+/** The repository root (this file is `<root>/infra/tide-stack.ts`). */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+// ---------------------------------------------------------------------------------------------
+// Settings from CDK context
+// ---------------------------------------------------------------------------------------------
+
+/** How agent JWTs are verified (DESIGN §4, "Agent tokens"). */
+export interface AuthSettings {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  roleClaim: string;
+}
+
+export interface TideSettings {
+  config: TideConfig;
+  auth: AuthSettings;
+  /** True when `tide:auth` was absent and the placeholders below are in use. */
+  authIsPlaceholder: boolean;
+  /** Context `tide:webSocketAccessLogs`; see TideStack. */
+  webSocketAccessLogs: boolean;
+}
+
+/** Obviously unusable values (`.invalid` never resolves) so a forgotten `tide:auth` fails closed. */
+export const placeholderAuth: AuthSettings = {
+  issuer: 'https://example.invalid/',
+  audience: 'tide-auth-not-configured',
+  jwksUrl: 'https://example.invalid/.well-known/jwks.json',
+  roleClaim: 'role',
+};
+
+const authContextSchema = z.strictObject({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  jwksUrl: z.url({ protocol: /^https$/ }),
+  roleClaim: z.string().min(1).default('role'),
+});
+
+/** Values given with `cdk -c key=value` arrive as strings; values in cdk.json as JSON. */
+function jsonContext(node: Node, key: string): unknown {
+  const value: unknown = node.tryGetContext(key);
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`context ${key} is not valid JSON`);
+  }
+}
+
+/**
+ * Reads and validates the Tide settings from CDK context:
+ * - `tide:config`: the Tide configuration (DESIGN §4) as a JSON object, or
+ * - `tide:configFile`: the path of a JSON file holding it (relative to the working directory);
+ * - `tide:auth`: `{ issuer, audience, jwksUrl, roleClaim? }` for agent JWTs;
+ * - `tide:webSocketAccessLogs`: `true` to turn on WebSocket access logs.
+ * Throws on an invalid configuration, so a bad config never reaches a deployment.
+ */
+export function tideSettingsFromContext(scope: Construct): TideSettings {
+  const node = scope.node;
+  const inline = jsonContext(node, 'tide:config');
+  const file: unknown = node.tryGetContext('tide:configFile');
+  if (inline !== undefined && file !== undefined) {
+    throw new Error('set either context tide:config or tide:configFile, not both');
+  }
+  let input: unknown = inline;
+  if (file !== undefined) {
+    if (typeof file !== 'string' || file === '') throw new Error('context tide:configFile must be a file path');
+    const text = readFileSync(path.resolve(file), 'utf8');
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new Error(`tide:configFile ${file} is not valid JSON`);
+    }
+  }
+  const config = parseConfig(input);
+
+  const authInput = jsonContext(node, 'tide:auth');
+  let auth = placeholderAuth;
+  if (authInput !== undefined) {
+    const parsed = authContextSchema.safeParse(authInput);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new Error(`invalid context tide:auth:\n  ${problems.join('\n  ')}`);
+    }
+    auth = parsed.data;
+  }
+
+  const accessLogs: unknown = node.tryGetContext('tide:webSocketAccessLogs');
+  return {
+    config,
+    auth,
+    authIsPlaceholder: authInput === undefined,
+    webSocketAccessLogs: accessLogs === true || accessLogs === 'true',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+// ---------------------------------------------------------------------------------------------
+
+export interface TideStackProps extends StackProps {
+  /** @default - read from CDK context with `tideSettingsFromContext` */
+  settings?: TideSettings;
+}
+
+/** Construct ids of the functions, e.g. `inbound-message` → `InboundMessage`. */
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+/** JSON access log line; it leaves out the query string, which carries agent tokens. */
+const accessLogFormat = (fields: Record<string, string>) =>
+  apigw.AccessLogFormat.custom(JSON.stringify({ requestId: '$context.requestId', ...fields }));
+
+/**
+ * Tide on AWS (DESIGN §2): DynamoDB tables, one Lambda per handler, the HTTP API for channel
+ * webhooks, the WebSocket API for agents and the one-minute sweep. Environment-agnostic (no
+ * `env`), so `cdk synth` needs no credentials.
+ *
+ * Not yet here: seeding the agents listed in the config into the Agents table (TODO: a custom
+ * resource that runs `upsertAgentProfile` from shared/agent/agent-store.ts, so the item shape is
+ * not duplicated in infra), and EventBridge Scheduler timers (no environment variable names for
+ * them in shared/runtime/environment.ts yet).
+ */
+export class TideStack extends Stack {
+  readonly functions: ReadonlyMap<HandlerName, TideFunction>;
+  readonly tables: ReadonlyMap<TableDefinition, TableV2>;
+  readonly httpApi: apigw.HttpApi;
+  readonly webSocketApi: apigw.WebSocketApi;
+  readonly webSocketStage: apigw.WebSocketStage;
+
+  constructor(scope: Construct, id: string, props: TideStackProps = {}) {
+    super(scope, id, props);
+    const settings = props.settings ?? tideSettingsFromContext(this);
+    if (settings.authIsPlaceholder) {
+      Annotations.of(this).addWarningV2(
+        'tide:auth-not-configured',
+        'Context tide:auth ({ issuer, audience, jwksUrl, roleClaim? }) is not set: agent tokens are checked ' +
+          `against the placeholder issuer ${placeholderAuth.issuer}, so every WebSocket connection is refused. ` +
+          'Configure tide:auth before deploying.',
+      );
+    }
+
+    // Tables -----------------------------------------------------------------------------------
+    this.tables = createTables(this, tableDefinitions);
+    const table = (def: TableDefinition): TableV2 => this.tables.get(def)!;
+
+    // WebSocket API (created first: the functions need its management endpoint) -----------------
+    this.webSocketApi = new apigw.WebSocketApi(this, 'AgentsApi', {
+      apiName: `${this.stackName}-agents`,
+      description: 'Tide agent connections',
+      routeSelectionExpression: '$request.body.action',
+    });
+    const wsLogs = settings.webSocketAccessLogs
+      ? new logs.LogGroup(this, 'AgentsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH })
+      : undefined;
+    this.webSocketStage = new apigw.WebSocketStage(this, 'AgentsApiStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: 'live',
+      autoDeploy: true,
+      accessLogSettings: wsLogs && {
+        destination: new apigw.LogGroupLogDestination(wsLogs),
+        format: accessLogFormat({
+          ip: '$context.identity.sourceIp',
+          requestTime: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          eventType: '$context.eventType',
+          status: '$context.status',
+          connectionId: '$context.connectionId',
+          agentId: '$context.authorizer.agentId',
+          authorizerError: '$context.authorizer.error',
+          integrationError: '$context.integrationErrorMessage',
+        }),
+      },
+    });
+    if (!wsLogs) {
+      Validations.of(this.webSocketStage).acknowledge({
+        id: 'AwsSolutions-APIG1',
+        reason:
+          'WebSocket access logging needs the account-wide API Gateway CloudWatch Logs role ' +
+          '(AWS::ApiGateway::Account), a per-account singleton this stack must not own; without it the ' +
+          'stage fails to deploy. Set context tide:webSocketAccessLogs=true in accounts that have it.',
+      });
+    }
+
+    // Functions --------------------------------------------------------------------------------
+    const common: Record<string, string> = {
+      [environment.config]: JSON.stringify(settings.config),
+      [environment.jwksUrl]: settings.auth.jwksUrl,
+      [environment.tokenIssuer]: settings.auth.issuer,
+      [environment.tokenAudience]: settings.auth.audience,
+      [environment.tokenRoleClaim]: settings.auth.roleClaim,
+    };
+    for (const def of tableDefinitions) common[def.envVar] = table(def).tableName;
+
+    const handlerNames: HandlerName[] = [
+      webSocketRoutes.authorizer,
+      webSocketRoutes.connect,
+      webSocketRoutes.disconnect,
+      webSocketRoutes.actions,
+      scheduledHandlers.sweep.handler,
+      ...httpRoutes.map((r) => r.handler),
+    ];
+    const functions = new Map<HandlerName, TideFunction>();
+    for (const name of new Set(handlerNames)) {
+      const isAuthorizer = name === webSocketRoutes.authorizer;
+      functions.set(
+        name,
+        new TideFunction(this, pascal(name), {
+          handler: name,
+          projectRoot,
+          memorySize: isAuthorizer ? 256 : 512,
+          timeout: name === scheduledHandlers.sweep.handler ? Duration.seconds(60) : Duration.seconds(29),
+          environment: isAuthorizer
+            ? common
+            : { ...common, [environment.managementEndpoint]: this.webSocketStage.callbackUrl },
+        }),
+      );
+    }
+    this.functions = functions;
+    const fn = (name: HandlerName) => functions.get(name)!.fn;
+
+    // Least privilege. The authorizer only checks a JWT: no table, no push.
+    const everyTable = tableDefinitions.map(table);
+    for (const name of [...httpRoutes.map((r) => r.handler), webSocketRoutes.actions, scheduledHandlers.sweep.handler]) {
+      for (const t of everyTable) t.grantReadWriteData(fn(name));
+    }
+    table(agentsTable).grantReadData(fn(webSocketRoutes.connect));
+    table(connectionsTable).grantReadWriteData(fn(webSocketRoutes.connect));
+    table(agentsTable).grantReadWriteData(fn(webSocketRoutes.disconnect));
+    table(connectionsTable).grantReadWriteData(fn(webSocketRoutes.disconnect));
+    for (const name of functions.keys()) {
+      if (name !== webSocketRoutes.authorizer) this.webSocketStage.grantManagementApiAccess(fn(name));
+    }
+
+    // WebSocket routes -------------------------------------------------------------------------
+    const authorizer = new WebSocketLambdaAuthorizer('AgentTokenAuthorizer', fn(webSocketRoutes.authorizer), {
+      identitySource: [`route.request.querystring.${webSocketRoutes.tokenQueryParameter}`],
+    });
+    this.webSocketApi.addRoute('$connect', {
+      integration: new WebSocketLambdaIntegration('Connect', fn(webSocketRoutes.connect)),
+      authorizer,
+    });
+    this.webSocketApi.addRoute('$disconnect', {
+      integration: new WebSocketLambdaIntegration('Disconnect', fn(webSocketRoutes.disconnect)),
+    });
+    const actions = new WebSocketLambdaIntegration('AgentAction', fn(webSocketRoutes.actions));
+    for (const routeKey of webSocketRoutes.actionRouteKeys) {
+      this.webSocketApi.addRoute(routeKey, { integration: actions });
+    }
+
+    // HTTP API ---------------------------------------------------------------------------------
+    this.httpApi = new apigw.HttpApi(this, 'ChannelsApi', {
+      apiName: `${this.stackName}-channels`,
+      description: 'Tide channel webhooks',
+      createDefaultStage: false,
+    });
+    const httpLogs = new logs.LogGroup(this, 'ChannelsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const httpStage = new apigw.HttpStage(this, 'ChannelsApiStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(httpLogs),
+        format: accessLogFormat({
+          ip: '$context.identity.sourceIp',
+          requestTime: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          responseLength: '$context.responseLength',
+          integrationError: '$context.integrationErrorMessage',
+        }),
+      },
+    });
+    const httpIntegrations = new Map<HandlerName, HttpLambdaIntegration>();
+    for (const route of httpRoutes) {
+      let integration = httpIntegrations.get(route.handler);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(pascal(route.handler), fn(route.handler));
+        httpIntegrations.set(route.handler, integration);
+      }
+      const [created] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration,
+      });
+      Validations.of(created!).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Channel webhook: the caller is a messaging provider that authenticates by signing the body ' +
+          '(HMAC), and an HTTP API authorizer never sees the body, so the integration function verifies ' +
+          'the signature before acting.',
+      });
+    }
+
+    // Sweep ------------------------------------------------------------------------------------
+    const { everySeconds } = scheduledHandlers.sweep;
+    if (!Number.isInteger(everySeconds / 60) || everySeconds < 60) {
+      throw new Error(`scheduledHandlers.sweep.everySeconds (${everySeconds}) must be whole minutes for EventBridge`);
+    }
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Tide routing safety net: lost wake-ups and failed deliveries',
+      schedule: events.Schedule.rate(Duration.minutes(everySeconds / 60)),
+      targets: [new targets.LambdaFunction(fn(scheduledHandlers.sweep.handler), { retryAttempts: 0 })],
+    });
+
+    // Outputs ----------------------------------------------------------------------------------
+    new CfnOutput(this, 'HttpApiUrl', { value: httpStage.url, description: 'Channel webhooks base URL' });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: this.webSocketStage.url,
+      description: `Agent WebSocket URL; add ?${webSocketRoutes.tokenQueryParameter}=<jwt>`,
+    });
+  }
+}
