@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -134,7 +135,7 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string
 
 /** JSON access log line; it leaves out the query string, which carries agent tokens. */
 const accessLogFormat = (fields: Record<string, string>) =>
-  apigw.AccessLogFormat.custom(JSON.stringify({ requestId: '$context.requestId', ...fields }));
+  AccessLogFormat.custom(JSON.stringify({ requestId: '$context.requestId', ...fields }));
 
 /**
  * Tide on AWS (DESIGN §2): DynamoDB tables, one Lambda per handler, the HTTP API for channel

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { rankOf, tierOf, type RankedFacts } from '../../shared/routing/priority.js';
+
+const base: RankedFacts = {
+  state: 'queued',
+  waitingOn: 'agent',
+  waitingSince: '2026-11-21T10:00:00.000Z',
+  priority: 0,
+  slaBreached: false,
+  followUpAt: null,
+  lastMessage: { messageId: 'm', direction: 'in', text: 'hi', at: '2026-11-21T10:00:00.000Z' },
+};
+const sorted = (...items: RankedFacts[]) => items.map((c) => rankOf(c)).sort();
+
+describe('rankOf', () => {
+  it('orders waiting on the agent before waiting on the customer, then inactive, then follow-ups', () => {
+    const agent = { ...base, state: 'active' as const };
+    const customer = { ...agent, waitingOn: 'customer' as const, waitingSince: null };
+    const inactive = { ...customer, state: 'inactive' as const };
+    const followUp = { ...agent, state: 'inactive' as const, followUpAt: '2026-11-21T09:00:00.000Z' };
+    expect(sorted(followUp, inactive, customer, agent)).toEqual([agent, customer, inactive, followUp].map((c) => rankOf(c)));
+    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('puts a breached SLA ahead of everything else waiting', () => {
+    const older = { ...base, waitingSince: '2026-11-21T08:00:00.000Z', priority: 10 };
+    const breached = { ...base, slaBreached: true };
+    expect(rankOf(breached) < rankOf(older)).toBe(true);
+  });
+
+  it('is first come, first served within a tier', () => {
+    const early = { ...base, waitingSince: '2026-11-21T09:59:00.000Z' };
+    expect(rankOf(early) < rankOf(base)).toBe(true);
+  });
+
+  it('counts each level of business priority as five minutes of extra waiting', () => {
+    const urgent = { ...base, priority: 1, waitingSince: '2026-11-21T10:04:59.000Z' };
+    const later = { ...base, priority: 1, waitingSince: '2026-11-21T10:05:01.000Z' };
+    expect(rankOf(urgent) < rankOf(base)).toBe(true);
+    expect(rankOf(later) > rankOf(base)).toBe(true);
+  });
+
+  it('sorts as a string the same way as by time, across digit-count boundaries', () => {
+    const ancient = { ...base, waitingSince: '1970-01-02T00:00:00.000Z' };
+    expect(rankOf(ancient) < rankOf(base)).toBe(true);
+    expect(rankOf(base)).toMatch(/^1:\d{15}$/);
+  });
+});
