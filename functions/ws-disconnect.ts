@@ -1,10 +1,13 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { disconnectAgent } from '../shared/agent/connect.js';
+import { disconnectAgent } from '../shared/agent/presence.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
 
 const deps = depsFromEnv();
 
-/** `$disconnect`: best effort in API Gateway (it may never come), hence the TTL on connections. */
+/**
+ * `$disconnect`: forgets the connection and, if it was the agent's last, starts the presence grace
+ * timer. Best effort in API Gateway (it may never come), hence the TTL on connections.
+ */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
   await disconnectAgent(deps, event.requestContext.connectionId);
   return { statusCode: 200 };

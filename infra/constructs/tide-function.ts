@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -25,10 +26,18 @@ export interface TideFunctionProps {
 export class TideFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: TideFunctionProps) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    // An own role instead of AWSLambdaBasicExecutionRole, whose logs permissions cover every log
+    // group in the account: this one may write to its function's log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Tide ${props.handler} function`,
+    });
+    this.logGroup.grantWrite(this.role);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: path.join(props.projectRoot, 'functions', `${props.handler}.ts`),
       handler: 'handler',
@@ -39,6 +48,7 @@ export class TideFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),
       logGroup: this.logGroup,
+      role: this.role,
       description: `Tide ${props.handler}`,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {

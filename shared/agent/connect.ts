@@ -1,7 +1,7 @@
 import { TideError } from '../errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { getAgent } from './agent-store.js';
-import { registerConnection, removeConnection, type Role } from './connections.js';
+import { registerConnection, type Role } from './connections.js';
 
 /**
  * Accepts a verified token's connection. An `agent` must exist in Tide; supervisors and admins
@@ -13,9 +13,4 @@ export async function connectAgent(deps: Deps, connectionId: string, identity: {
     throw new TideError('forbidden', `agent ${identity.agentId} does not exist`);
   }
   await registerConnection(deps, { connectionId, agentId: identity.agentId, role: identity.role });
-}
-
-/** Forgets a closed connection. Presence does not change: status is the agent's explicit choice. */
-export async function disconnectAgent(deps: Deps, connectionId: string): Promise<void> {
-  await removeConnection(deps, connectionId);
 }

@@ -16,4 +16,6 @@ export interface Agent {
   lastAssignedAt?: string;
   /** Last work-list sequence number handed out; strictly increasing across connections. */
   worklistSeq: number;
+  /** Generation of the presence timer armed when the last connection closed. */
+  presenceGen?: number;
 }

@@ -1,6 +1,7 @@
 import { deliverMessage } from '../channels/generic/deliver.js';
 import { agentActionSchema, type AckFrame, type ErrorFrame } from '../contract/agent-actions.js';
 import { closeConversation } from '../conversation/close.js';
+import { scheduleFollowUp } from '../conversation/follow-up.js';
 import { sendReply } from '../conversation/reply.js';
 import { transferConversation } from '../conversation/transfer.js';
 import { isTideError, TideError } from '../errors.js';
@@ -66,8 +67,10 @@ export async function performAgentAction(deps: Deps, connectionId: string, rawBo
       case 'sync':
         await pushWorklist(deps, agentId);
         return { reply: ack() };
-      case 'followUp':
-        throw new TideError('invalid_request', 'followUp is not available yet');
+      case 'followUp': {
+        const hidden = await scheduleFollowUp(deps, agentId, action.conversationId, action.at);
+        return { reply: ack({ conversationId: action.conversationId, followUpAt: hidden.followUpAt }) };
+      }
     }
   } catch (error) {
     if (isTideError(error)) return { reply: errorFrame(requestId, error) };

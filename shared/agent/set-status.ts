@@ -8,23 +8,29 @@ import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { transactWrite } from '../storage/transactions.js';
 import { writeAgentStatus } from './agent-store.js';
-import { releaseSlot } from './load.js';
+import { releaseSlot, takeSlotUpToMax } from './load.js';
+import { addSeconds } from '../clock.js';
+import { armTimer } from '../timers/arm.js';
 import type { Agent, AgentStatus } from './model.js';
 
 /**
  * Changes an agent's presence.
- *  - online: pulls queued work from every queue the agent serves, within a second;
- *  - away: keeps its conversations, receives no new ones;
- *  - offline: its active conversations go back to their queues (customers must not wait on
- *    someone who left); the agent stays their `lastAgentId`.
+ *  - online: first takes back reactivated conversations that were waiting for this agent, then
+ *    pulls queued work from every queue the agent serves, within a second;
+ *  - away: keeps its conversations, receives no new ones (reactivations still come back);
+ *  - offline: active conversations waiting on the agent go back to their queues (customers must
+ *    not wait on someone who left); those waiting on the customer become inactive, staying with
+ *    the agent, who remains their `lastAgentId` either way.
  * A work list is pushed in reply.
  */
 export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus): Promise<Agent> {
   const agent = await writeAgentStatus(deps, agentId, status);
   if (!agent) throw new TideError('not_found', `agent ${agentId} does not exist`);
   let requeued: Conversation[] = [];
+  let changed: Conversation[] = [];
   if (status === 'offline') requeued = await requeueActiveWork(deps, agentId);
-  await pushWorklist(deps, agentId, requeued);
+  if (status === 'online') changed = await takeBackWaitingWork(deps, agentId);
+  await pushWorklist(deps, agentId, [...requeued, ...changed]);
   if (status === 'online' || requeued.length > 0) {
     const queues = status === 'online' ? agent.queues : [...new Set(requeued.map((c) => c.queue))];
     await routeAgentQueues(deps, queues);
@@ -49,14 +55,18 @@ async function requeueActiveWork(deps: Deps, agentId: string): Promise<Conversat
 async function requeueOne(deps: Deps, agentId: string, current: Conversation, requeued: Conversation[]) {
   {
     const now = deps.clock.now().toISOString();
-    const queued: Conversation = {
-      ...current,
-      state: 'queued',
-      queuedIn: current.queue,
-      assignedTo: undefined,
-      updatedAt: now,
-      version: current.version + 1,
-    };
+    const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
+    const queued: Conversation =
+      current.waitingOn === 'agent'
+        ? { ...current, state: 'queued', queuedIn: current.queue, assignedTo: undefined, updatedAt: now, version: current.version + 1 }
+        : {
+            ...current,
+            state: 'inactive',
+            inactiveAt: null,
+            autoCloseAt: addSeconds(new Date(current.lastCustomerMessageAt ?? now), queue.autoCloseAfterSeconds).toISOString(),
+            updatedAt: now,
+            version: current.version + 1,
+          };
     queued.rank = rankOf(queued);
     const result = await transactWrite(deps.db, [
       {
@@ -70,7 +80,38 @@ async function requeueOne(deps: Deps, agentId: string, current: Conversation, re
       },
       releaseSlot(deps.tables, agentId),
     ]);
-    if (result.committed) requeued.push(queued);
+    if (result.committed) {
+      requeued.push(queued);
+      await armTimer(deps, queued);
+    }
     else logger.info('requeue: conversation changed, reading it again', { conversationId: current.conversationId });
   }
+}
+
+/** Reactivated conversations that waited for this agent to come back: theirs again, up to maxLoad. */
+async function takeBackWaitingWork(deps: Deps, agentId: string): Promise<Conversation[]> {
+  const waiting = (await listAgentWork(deps, agentId)).filter(
+    (c) => c.state === 'inactive' && c.waitingOn === 'agent' && !c.followUpAt,
+  );
+  const taken: Conversation[] = [];
+  for (const current of waiting) {
+    const now = deps.clock.now().toISOString();
+    const active: Conversation = { ...current, state: 'active', reassignAt: null, updatedAt: now, version: current.version + 1 };
+    active.rank = rankOf(active);
+    const result = await transactWrite(deps.db, [
+      {
+        Put: {
+          TableName: deps.tables.conversations,
+          Item: active,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': current.version },
+        },
+      },
+      takeSlotUpToMax(deps.tables, agentId, now, ['online']),
+    ]);
+    // At maxLoad, the rest stay waiting; their reassign timer queues them.
+    if (!result.committed && result.failed.includes(1)) break;
+    if (result.committed) taken.push(active);
+  }
+  return taken;
 }

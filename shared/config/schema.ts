@@ -39,8 +39,20 @@ export const genericChannelSchema = z.strictObject({
   outboundUrl: z.url().optional(),
 });
 
+/** Agent presence and reactivation (an extension of DESIGN §4's shape; every field optional). */
+export const routingConfigSchema = z.strictObject({
+  /** All of an agent's connections gone for this long sets the agent offline. */
+  presenceGraceSeconds: seconds.default(60),
+  /**
+   * A customer writing to an inactive conversation whose agent is offline waits this long for the
+   * agent to come back before the conversation goes to the queue (the agent stays preferred).
+   */
+  offlineReactivationWaitSeconds: z.number().int().min(0).default(120),
+});
+
 export const tideConfigSchema = z
   .strictObject({
+    routing: routingConfigSchema.default(routingConfigSchema.parse({})),
     queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
     agents: z.array(agentConfigSchema).default([]),
     channels: z

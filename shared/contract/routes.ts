@@ -10,7 +10,8 @@ export type HandlerName =
   | 'ws-connect'
   | 'ws-disconnect'
   | 'agent-action'
-  | 'sweep';
+  | 'sweep'
+  | 'timer-fired';
 
 export interface HttpRoute {
   method: 'GET' | 'POST';
@@ -51,4 +52,6 @@ export const webSocketRoutes: WebSocketRoutes = {
 export const scheduledHandlers = {
   /** Safety net for lost wake-ups and failed deliveries; every minute in AWS. */
   sweep: { handler: 'sweep' as HandlerName, everySeconds: 60 },
+  /** Target of the per-conversation and per-agent one-time schedules (EventBridge Scheduler). */
+  timer: { handler: 'timer-fired' as HandlerName },
 };

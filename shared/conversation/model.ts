@@ -39,7 +39,23 @@ export interface Conversation {
   waitingSince: string | null;
   slaDueAt: string | null;
   slaBreached: boolean;
+  /** When the SLA was last breached, and how many times it has been in this conversation. */
+  slaBreachedAt?: string;
+  slaBreaches?: number;
+  /** Hidden until then by the agent's follow-up; the conversation is inactive meanwhile. */
   followUpAt: string | null;
+  /** A follow-up came due and the agent has not answered since: first in the work list. */
+  followUpDue?: boolean;
+  /** While active and waiting on the customer: when it goes inactive if they stay silent. */
+  inactiveAt?: string | null;
+  /** While inactive: when it closes if the customer stays silent. */
+  autoCloseAt?: string | null;
+  /** While a reactivated conversation waits for its offline agent: when it goes to the queue. */
+  reassignAt?: string | null;
+  lastCustomerMessageAt?: string;
+  /** The timer schedule currently armed for this conversation (shared/timers/arm.ts). */
+  armedAt?: string | null;
+  armedGen?: number;
   createdAt: string;
   updatedAt: string;
   closedAt?: string;

@@ -9,6 +9,9 @@ import type { Deps } from '../runtime/deps.js';
 import type { QueueConfig } from '../config/schema.js';
 import { logger } from '../runtime/logger.js';
 import { transactWrite } from '../storage/transactions.js';
+import { getAgent } from '../agent/agent-store.js';
+import { takeSlotUpToMax } from '../agent/load.js';
+import { armTimer } from '../timers/arm.js';
 import { getConversation } from './conversation-store.js';
 import { customerKey, getCustomer } from './customer-store.js';
 import type { Conversation } from './model.js';
@@ -56,9 +59,9 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
     const open = customer?.openConversationId ? await getConversation(deps, customer.openConversationId) : undefined;
     const existing = open && open.state !== 'closed' ? open : undefined;
 
-    const { conversation, write: conversationWrite } = existing
-      ? continueConversation(deps, existing, message, summary, now)
-      : openConversation(deps, message, summary, now);
+    const { conversation, write: conversationWrite, slot } = existing
+      ? await continueConversation(deps, existing, message, summary, now)
+      : { ...openConversation(deps, message, summary, now), slot: undefined };
 
     const result = await transactWrite(deps.db, [
       {
@@ -102,10 +105,11 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
               },
             },
           },
+      ...(slot ? [slot] : []),
     ]);
 
     if (result.committed) {
-      await afterReceive(deps, conversation, existing).catch((error: Error) =>
+      await afterReceive(deps, conversation, existing).then(() => armTimer(deps, conversation)).catch((error: Error) =>
         logger.warn('routing after an inbound message failed; the sweeper will retry', {
           conversationId: conversation.conversationId,
           error: error.name,
@@ -127,26 +131,53 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
 type Summary = Conversation['lastMessage'];
 type QueueSettings = QueueConfig;
 
-/** A message on an open conversation: it now waits on the agent. */
-function continueConversation(deps: Deps, existing: Conversation, message: InboundMessage, summary: Summary, now: Date) {
+/**
+ * A message on an open conversation: it now waits on the agent. An inactive conversation (the
+ * customer went dark, or a follow-up is pending) is reactivated:
+ *  - with its agent when the agent is online or away and below `maxLoad`, even above preferred
+ *    concurrency (the customer continues with the person who knows the case);
+ *  - if the agent is offline, it waits `offlineReactivationWaitSeconds` for them (a timer then
+ *    queues it), so an agent on a short break does not lose the customer;
+ *  - otherwise it is queued, the agent kept as `lastAgentId` for routing preference.
+ */
+async function continueConversation(deps: Deps, existing: Conversation, message: InboundMessage, summary: Summary, now: Date) {
   const queue = deps.config.queues[existing.queue] ?? (deps.config.queues.default as QueueSettings);
-  const wasWaitingOnAgent = existing.waitingOn === 'agent';
+  const wasWaitingOnAgent = existing.waitingOn === 'agent' && !existing.followUpAt;
   const conversation: Conversation = {
     ...existing,
     customerName: message.name ?? existing.customerName,
     waitingOn: 'agent',
     lastMessage: summary,
+    lastCustomerMessageAt: summary.at,
     // The SLA clock runs from the first unanswered message; later ones don't restart it.
     waitingSince: wasWaitingOnAgent && existing.waitingSince ? existing.waitingSince : summary.at,
     slaDueAt:
       wasWaitingOnAgent && existing.slaDueAt ? existing.slaDueAt : addSeconds(now, queue.slaSeconds).toISOString(),
     slaBreached: wasWaitingOnAgent ? existing.slaBreached : false,
+    followUpAt: null,
+    inactiveAt: null,
+    autoCloseAt: null,
     updatedAt: summary.at,
     version: existing.version + 1,
   };
+  let slot: ReturnType<typeof takeSlotUpToMax> | undefined;
+  if (existing.state === 'inactive' && existing.assignedTo) {
+    const agent = await getAgent(deps, existing.assignedTo);
+    const wait = deps.config.routing.offlineReactivationWaitSeconds;
+    if (agent && agent.status !== 'offline' && agent.active < agent.maxLoad) {
+      conversation.state = 'active';
+      conversation.reassignAt = null;
+      slot = takeSlotUpToMax(deps.tables, agent.agentId, summary.at, ['online', 'away']);
+    } else if (agent?.status === 'offline' && wait > 0) {
+      conversation.reassignAt = existing.reassignAt ?? addSeconds(now, wait).toISOString();
+    } else {
+      Object.assign(conversation, { state: 'queued', queuedIn: existing.queue, assignedTo: undefined, reassignAt: null });
+    }
+  }
   conversation.rank = rankOf(conversation);
   return {
     conversation,
+    slot,
     write: {
       Put: {
         TableName: deps.tables.conversations,
@@ -173,6 +204,7 @@ function openConversation(deps: Deps, message: InboundMessage, summary: Summary,
     rank: '',
     priority: queue.priority,
     lastMessage: summary,
+    lastCustomerMessageAt: summary.at,
     waitingSince: summary.at,
     slaDueAt: addSeconds(now, queue.slaSeconds).toISOString(),
     slaBreached: false,
@@ -195,8 +227,10 @@ function openConversation(deps: Deps, message: InboundMessage, summary: Summary,
 }
 
 async function afterReceive(deps: Deps, conversation: Conversation, previous: Conversation | undefined) {
-  if (!previous || conversation.state === 'queued') {
-    if (!previous) await routeQueue(deps, conversation.queue);
+  if (conversation.state === 'queued') {
+    // New work, or a reactivation whose agent could not take it.
+    if (!previous || previous.state !== 'queued') await routeQueue(deps, conversation.queue);
+    if (previous?.assignedTo) await pushWorklist(deps, previous.assignedTo, [conversation]);
     return;
   }
   if (conversation.assignedTo) {

@@ -1,5 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { addSeconds } from '../clock.js';
 import { outboundMessageId } from '../ids.js';
+import { armTimer } from '../timers/arm.js';
 import { pushWorklist } from '../push/worklist.js';
 import { rankOf } from '../routing/priority.js';
 import type { Deps } from '../runtime/deps.js';
@@ -29,7 +31,9 @@ export async function sendReply(
   const messageId = outboundMessageId(input.agentId, input.conversationId, input.requestId?.toString());
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const current = await ownConversation(deps, input.agentId, input.conversationId);
-    const at = deps.clock.now().toISOString();
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
     const conversation: Conversation = {
       ...current,
       waitingOn: 'customer',
@@ -37,6 +41,9 @@ export async function sendReply(
       waitingSince: null,
       slaDueAt: null,
       slaBreached: false,
+      followUpDue: false,
+      // Silence from here on makes an active conversation inactive (shared/timers).
+      inactiveAt: current.state === 'active' ? addSeconds(now, queue.inactiveAfterSeconds).toISOString() : current.inactiveAt ?? null,
       updatedAt: at,
       version: current.version + 1,
     };
@@ -71,6 +78,7 @@ export async function sendReply(
     ]);
     if (result.committed) {
       await pushWorklist(deps, input.agentId, [conversation]);
+      await armTimer(deps, conversation);
       return { messageId, conversation, repeated: false };
     }
     if (result.failed.includes(0)) {

@@ -9,11 +9,12 @@ import type { Conversation } from '../conversation/model.js';
  * next conversation to route is always the first item of an index query.
  *
  * rank = tier ":" virtual time
- *  - tier 0: waiting on the agent with the SLA breached
- *  - tier 1: waiting on the agent (actionable)
- *  - tier 2: active, waiting on the customer
- *  - tier 3: inactive (the customer went dark)
- *  - tier 4: hidden until a follow-up time
+ *  - tier 0: a follow-up came due (the agent promised to come back: first in the list)
+ *  - tier 1: waiting on the agent with the SLA breached
+ *  - tier 2: waiting on the agent (actionable)
+ *  - tier 3: active, waiting on the customer
+ *  - tier 4: inactive (the customer went dark, or the conversation waits for its offline agent)
+ *  - tier 5: hidden until a follow-up time
  *  - within a tier, an earlier virtual time comes first. For actionable work it is the moment the
  *    customer started waiting, moved earlier by business priority (each level counts as
  *    `priorityStepSeconds` of extra waiting, as Amazon Connect's QueueTimeAdjustment does), so
@@ -28,23 +29,24 @@ export const defaultPriorityWeights: PriorityWeights = { priorityStepSeconds: 30
 
 export type RankedFacts = Pick<
   Conversation,
-  'state' | 'waitingOn' | 'waitingSince' | 'priority' | 'slaBreached' | 'followUpAt' | 'lastMessage'
+  'state' | 'waitingOn' | 'waitingSince' | 'priority' | 'slaBreached' | 'followUpAt' | 'lastMessage' | 'followUpDue'
 >;
 
-export type Tier = 0 | 1 | 2 | 3 | 4;
+export type Tier = 0 | 1 | 2 | 3 | 4 | 5;
 
 export function tierOf(c: RankedFacts): Tier {
-  if (c.followUpAt) return 4;
-  if (c.state === 'inactive') return 3;
-  if (c.waitingOn === 'customer') return 2;
-  return c.slaBreached ? 0 : 1;
+  if (c.followUpAt) return 5;
+  if (c.state === 'inactive') return 4;
+  if (c.waitingOn === 'customer') return 3;
+  if (c.followUpDue) return 0;
+  return c.slaBreached ? 1 : 2;
 }
 
 export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorityWeights): string {
   const tier = tierOf(c);
   let virtualTime: number;
-  if (tier === 4) virtualTime = Date.parse(c.followUpAt!);
-  else if (tier <= 1) {
+  if (tier === 5) virtualTime = Date.parse(c.followUpAt!);
+  else if (tier <= 2) {
     const since = Date.parse(c.waitingSince ?? c.lastMessage.at);
     virtualTime = since - c.priority * weights.priorityStepSeconds * 1000;
   } else virtualTime = Date.parse(c.lastMessage.at);

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
+import type { TimerScheduler } from '../timers/timer-scheduler.js';
 
 /** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. */
 export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<{ status: number }>;
@@ -19,4 +20,5 @@ export interface Deps {
   clock: Clock;
   pusher: Pusher;
   http: HttpSend;
+  timers: TimerScheduler;
 }

@@ -13,6 +13,16 @@ export const environment = {
   tokenAudience: 'TOKEN_AUDIENCE',
   /** Claim that carries the role (`agent` | `supervisor` | `admin`); default `role`. */
   tokenRoleClaim: 'TOKEN_ROLE_CLAIM',
+  /** EventBridge Scheduler: the schedule group timers are created in. */
+  timerGroup: 'TIMER_SCHEDULE_GROUP',
+  /** ARN of the `timer-fired` function that schedules invoke. */
+  timerTargetArn: 'TIMER_TARGET_ARN',
+  /** Role Scheduler assumes to invoke the target (passed with iam:PassRole). */
+  timerRoleArn: 'TIMER_ROLE_ARN',
+  /** Queue for timer fires Scheduler could not deliver. */
+  timerDeadLetterArn: 'TIMER_DLQ_ARN',
+  /** Local stack only: the Scheduler emulator. */
+  schedulerEndpoint: 'SCHEDULER_ENDPOINT',
   /** Local stack only: DynamoDB endpoint override (DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;

@@ -3,6 +3,7 @@ import { parseConfig } from '../config/schema.js';
 import { managementApiPusher } from '../push/pusher.js';
 import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
+import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
 import type { Deps, HttpSend } from './deps.js';
 import { environment } from './environment.js';
 
@@ -27,5 +28,16 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
       ? managementApiPusher(endpoint, env)
       : { post: async () => { throw new Error(`${environment.managementEndpoint} is not set`); } },
     http: fetchSend,
+    timers: timerSchedulerFromEnv(env),
+  };
+}
+
+function timerSchedulerFromEnv(env: NodeJS.ProcessEnv) {
+  const settings = schedulerSettingsFromEnv(env);
+  if (settings) return eventBridgeScheduler(settings, env);
+  return {
+    schedule: async () => {
+      throw new Error(`timers are not configured (${environment.timerGroup}, ${environment.timerTargetArn}, ${environment.timerRoleArn})`);
+    },
   };
 }

@@ -10,6 +10,8 @@ import type { Deps, HttpSend } from '../../shared/runtime/deps.js';
 import { environment } from '../../shared/runtime/environment.js';
 import { createDocumentClient } from '../../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
+import { onTimer } from '../../shared/timers/on-timer.js';
+import type { TimerPayload, TimerScheduler } from '../../shared/timers/timer-scheduler.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -34,9 +36,41 @@ export class RecordingPusher implements Pusher {
   }
 }
 
+/**
+ * Timers on the manual clock: records what Tide schedules; `fireDue` delivers every schedule
+ * whose time has come to the real timer handler, as Scheduler would (and deletes it).
+ */
+export class VirtualScheduler implements TimerScheduler {
+  readonly created: Array<{ name: string; at: Date; payload: TimerPayload }> = [];
+  private pending = new Map<string, { at: Date; payload: TimerPayload }>();
+  constructor(private readonly clock: ManualClock) {}
+  async schedule(name: string, at: Date, payload: TimerPayload) {
+    if (this.pending.has(name)) return;
+    this.created.push({ name, at, payload });
+    this.pending.set(name, { at, payload });
+  }
+  /** Fires due schedules (repeatedly, since fires arm new ones) and returns what they performed. */
+  async fireDue(deps: Deps): Promise<string[]> {
+    const performed: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const due = [...this.pending].filter(([, s]) => s.at.getTime() <= this.clock.now().getTime());
+      if (due.length === 0) break;
+      for (const [name, s] of due) {
+        this.pending.delete(name);
+        performed.push(...(await onTimer(deps, s.payload)));
+      }
+    }
+    return performed;
+  }
+  get size() {
+    return this.pending.size;
+  }
+}
+
 export interface TestDeps extends Deps {
   clock: ManualClock;
   pusher: RecordingPusher;
+  timers: VirtualScheduler;
   /** Connects an agent with a recording connection named `conn-<agentId>`. */
   connect(agentId: string): Promise<string>;
 }
@@ -47,13 +81,15 @@ export async function createTestDeps(input: TideConfigInput, http?: HttpSend): P
   const env = await createTables(endpoint, `t${randomBytes(4).toString('hex')}-`);
   const full = { ...env, [environment.dynamodbEndpoint]: endpoint, AWS_REGION: 'us-east-1' };
   const config = parseConfig(input);
+  const clock = new ManualClock();
   const deps: TestDeps = {
     db: createDocumentClient(full),
     tables: tableNamesFromEnv(full),
     config,
-    clock: new ManualClock(),
+    clock,
     pusher: new RecordingPusher(),
     http: http ?? (async () => ({ status: 200 })),
+    timers: new VirtualScheduler(clock),
     connect: async (agentId) => {
       const connectionId = `conn-${agentId}`;
       await registerConnection(deps, { connectionId, agentId, role: 'agent' });

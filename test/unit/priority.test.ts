@@ -19,7 +19,7 @@ describe('rankOf', () => {
     const inactive = { ...customer, state: 'inactive' as const };
     const followUp = { ...agent, state: 'inactive' as const, followUpAt: '2026-11-21T09:00:00.000Z' };
     expect(sorted(followUp, inactive, customer, agent)).toEqual([agent, customer, inactive, followUp].map((c) => rankOf(c)));
-    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([1, 2, 3, 4]);
+    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([2, 3, 4, 5]);
   });
 
   it('puts a breached SLA ahead of everything else waiting', () => {
@@ -43,6 +43,12 @@ describe('rankOf', () => {
   it('sorts as a string the same way as by time, across digit-count boundaries', () => {
     const ancient = { ...base, waitingSince: '1970-01-02T00:00:00.000Z' };
     expect(rankOf(ancient) < rankOf(base)).toBe(true);
-    expect(rankOf(base)).toMatch(/^1:\d{15}$/);
+    expect(rankOf(base)).toMatch(/^2:\d{15}$/);
+  });
+
+  it('puts a follow-up that came due first of all, even before a breached SLA', () => {
+    const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T08:00:00.000Z' };
+    const returned = { ...base, state: 'active' as const, followUpDue: true };
+    expect(rankOf(returned) < rankOf(breached)).toBe(true);
   });
 });

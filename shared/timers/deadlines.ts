@@ -1,0 +1,46 @@
+import type { Conversation } from '../conversation/model.js';
+
+/**
+ * The timed events of a conversation, as pure rules over its stored deadlines (DESIGN §1):
+ *  - `followUp`:  a hidden conversation's follow-up time has come;
+ *  - `autoClose`: an inactive conversation's customer stayed silent for `autoCloseAfterSeconds`;
+ *  - `reassign`:  a reactivated conversation waited long enough for its offline agent;
+ *  - `inactive`:  an active conversation waited on the customer for `inactiveAfterSeconds`;
+ *  - `slaBreach`: a conversation waiting on an agent passed its SLA deadline.
+ * Deadlines live on the item, so a timer fire only has to ask "what is due now?" and a fire
+ * that is late, early, repeated or stale finds the right answer (possibly "nothing").
+ */
+export type TimedEvent = 'followUp' | 'autoClose' | 'reassign' | 'inactive' | 'slaBreach';
+
+type Facts = Pick<
+  Conversation,
+  'state' | 'waitingOn' | 'followUpAt' | 'autoCloseAt' | 'reassignAt' | 'inactiveAt' | 'slaDueAt' | 'slaBreached'
+>;
+
+/** Every pending deadline, in the order their events are handled when several are due. */
+export function pendingDeadlines(c: Facts): Array<{ event: TimedEvent; at: string }> {
+  if (c.state === 'closed') return [];
+  const pending: Array<{ event: TimedEvent; at: string | null | undefined }> = [
+    { event: 'followUp', at: c.followUpAt },
+    { event: 'autoClose', at: c.state === 'inactive' && !c.followUpAt && c.waitingOn === 'customer' ? c.autoCloseAt : null },
+    { event: 'reassign', at: c.state === 'inactive' && !c.followUpAt && c.waitingOn === 'agent' ? c.reassignAt : null },
+    { event: 'inactive', at: c.state === 'active' && c.waitingOn === 'customer' ? c.inactiveAt : null },
+    {
+      event: 'slaBreach',
+      at: (c.state === 'active' || c.state === 'queued') && c.waitingOn === 'agent' && !c.slaBreached ? c.slaDueAt : null,
+    },
+  ];
+  return pending.filter((p): p is { event: TimedEvent; at: string } => Boolean(p.at));
+}
+
+/** The first event due at `now`, if any. */
+export function dueEvent(c: Facts, now: Date): TimedEvent | undefined {
+  return pendingDeadlines(c).find((p) => Date.parse(p.at) <= now.getTime())?.event;
+}
+
+/** The earliest pending deadline: when this conversation's timer must fire next. */
+export function nextDeadline(c: Facts): string | undefined {
+  return pendingDeadlines(c)
+    .map((p) => p.at)
+    .sort()[0];
+}
