@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnElement, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -9,7 +9,11 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
 import { parseConfig, type TideConfig } from '../shared/config/schema.js';
@@ -130,6 +134,38 @@ export interface TideStackProps extends StackProps {
   settings?: TideSettings;
 }
 
+/** Every handler of the contract (shared/contract/routes.ts); each becomes one function. */
+export const handlerNames: readonly HandlerName[] = [
+  ...new Set<HandlerName>([
+    ...httpRoutes.map((r) => r.handler),
+    webSocketRoutes.authorizer,
+    webSocketRoutes.connect,
+    webSocketRoutes.disconnect,
+    webSocketRoutes.actions,
+    ...Object.values(scheduledHandlers).map((h) => h.handler),
+  ]),
+];
+
+/** Handlers that route, reply and close: they read and write every table. */
+export const routingHandlers: readonly HandlerName[] = [
+  ...new Set<HandlerName>([
+    ...httpRoutes.map((r) => r.handler),
+    webSocketRoutes.actions,
+    ...Object.values(scheduledHandlers).map((h) => h.handler),
+  ]),
+];
+
+/**
+ * Handlers that arm one-time timers (`deps.timers.schedule`): they get the timer settings and may
+ * create schedules. test/infra checks this list against what each handler's code can reach.
+ */
+export const timerArmingHandlers: readonly HandlerName[] = [
+  'inbound-message',
+  webSocketRoutes.actions,
+  webSocketRoutes.disconnect,
+  scheduledHandlers.timer.handler,
+];
+
 /** Construct ids of the functions, e.g. `inbound-message` → `InboundMessage`. */
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
@@ -142,10 +178,14 @@ const accessLogFormat = (fields: Record<string, string>) =>
  * webhooks, the WebSocket API for agents and the one-minute sweep. Environment-agnostic (no
  * `env`), so `cdk synth` needs no credentials.
  *
- * Not yet here: seeding the agents listed in the config into the Agents table (TODO: a custom
- * resource that runs `upsertAgentProfile` from shared/agent/agent-store.ts, so the item shape is
- * not duplicated in infra), and EventBridge Scheduler timers (no environment variable names for
- * them in shared/runtime/environment.ts yet).
+ * Timers are EventBridge Scheduler one-time schedules in Tide's schedule group, invoking
+ * `timer-fired`; undeliverable fires end in the TimerDeadLetters queue.
+ *
+ * TODO: seed the agents listed in the config into the Agents table at deploy time. Until then a
+ * deployed stack has no Agents rows and `$connect` refuses every `agent` token. Preferred: a
+ * `functions/seed-agents.ts` custom-resource handler that runs `upsertAgentProfile`
+ * (shared/agent/agent-store.ts) for each configured agent, behind a `cr.Provider`, granted write
+ * on the Agents table only; the item shape then stays in shared/ instead of being copied here.
  */
 export class TideStack extends Stack {
   readonly functions: ReadonlyMap<HandlerName, TideFunction>;
@@ -218,34 +258,82 @@ export class TideStack extends Stack {
     };
     for (const def of tableDefinitions) common[def.envVar] = table(def).tableName;
 
-    const handlerNames: HandlerName[] = [
-      webSocketRoutes.authorizer,
-      webSocketRoutes.connect,
-      webSocketRoutes.disconnect,
-      webSocketRoutes.actions,
-      scheduledHandlers.sweep.handler,
-      ...httpRoutes.map((r) => r.handler),
-    ];
+    // Timers: one-time EventBridge Scheduler schedules that invoke `timer-fired`. Its ARN is built
+    // from a fixed name, because `timer-fired` re-arms timers and so carries its own ARN, which a
+    // reference to itself cannot give.
+    const timerHandler = scheduledHandlers.timer.handler;
+    const timerFunctionName = `${this.stackName}-${timerHandler}`.slice(0, 64);
+    const timerTargetArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: timerFunctionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const timerGroup = new scheduler.ScheduleGroup(this, 'Timers');
+    const timerDeadLetters = new sqs.Queue(this, 'TimerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(timerDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: of the timer schedules (Target.DeadLetterConfig, set at ' +
+        'runtime) and of the timer-fired function (on-failure destination).',
+    });
+    const timerRole = new iam.Role(this, 'TimerSchedulerRole', {
+      description: 'Assumed by EventBridge Scheduler to deliver Tide timers',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    timerDeadLetters.grantSendMessages(timerRole);
+    const timerEnvironment = {
+      [environment.timerGroup]: timerGroup.scheduleGroupName,
+      [environment.timerTargetArn]: timerTargetArn,
+      [environment.timerRoleArn]: timerRole.roleArn,
+      [environment.timerDeadLetterArn]: timerDeadLetters.queueArn,
+    };
+
     const functions = new Map<HandlerName, TideFunction>();
-    for (const name of new Set(handlerNames)) {
+    for (const name of handlerNames) {
       const isAuthorizer = name === webSocketRoutes.authorizer;
+      const isScheduled = Object.values(scheduledHandlers).some((h) => h.handler === name);
       functions.set(
         name,
         new TideFunction(this, pascal(name), {
           handler: name,
           projectRoot,
+          functionName: name === timerHandler ? timerFunctionName : undefined,
           memorySize: isAuthorizer ? 256 : 512,
-          timeout: name === scheduledHandlers.sweep.handler ? Duration.seconds(60) : Duration.seconds(29),
-          environment: isAuthorizer
-            ? common
-            : { ...common, [environment.managementEndpoint]: this.webSocketStage.callbackUrl },
+          // Behind API Gateway: its 29 s integration limit. Scheduled work is not bound by it.
+          timeout: Duration.seconds(isScheduled ? 60 : 29),
+          environment: {
+            ...common,
+            ...(isAuthorizer ? {} : { [environment.managementEndpoint]: this.webSocketStage.callbackUrl }),
+            ...(timerArmingHandlers.includes(name) ? timerEnvironment : {}),
+          },
         }),
       );
     }
     this.functions = functions;
     const fn = (name: HandlerName) => functions.get(name)!.fn;
 
-    // Least privilege. The authorizer only checks a JWT: no table, no push.
+    const timerFunction = fn(timerHandler);
+    timerFunction.grantInvoke(timerRole);
+    Validations.of(timerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(timerFunction)}.Arn>:*]`,
+      reason:
+        'Added by grantInvoke: versions and aliases of the one timer-fired function (the target of every timer).',
+    });
+    // Scheduler invokes asynchronously: Lambda retries twice, then keeps the event here.
+    timerFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(timerDeadLetters),
+    });
+
+    // Least privilege. The authorizer only checks a JWT: no table, no push, no timers.
     const grant = (def: TableDefinition, name: HandlerName, access: 'read' | 'readWrite') => {
       const t = table(def);
       const target = functions.get(name)!;
@@ -260,13 +348,38 @@ export class TideStack extends Stack {
         });
       }
     };
-    for (const name of [...httpRoutes.map((r) => r.handler), webSocketRoutes.actions, scheduledHandlers.sweep.handler]) {
+    for (const name of routingHandlers) {
       for (const def of tableDefinitions) grant(def, name, 'readWrite');
     }
     grant(agentsTable, webSocketRoutes.connect, 'read');
     grant(connectionsTable, webSocketRoutes.connect, 'readWrite');
     grant(agentsTable, webSocketRoutes.disconnect, 'readWrite');
     grant(connectionsTable, webSocketRoutes.disconnect, 'readWrite');
+
+    for (const name of timerArmingHandlers) {
+      const target = functions.get(name)!;
+      target.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['scheduler:CreateSchedule'],
+          resources: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${timerGroup.scheduleGroupName}/*` })],
+        }),
+      );
+      target.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [timerRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+      Validations.of(target).acknowledge({
+        id:
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/' +
+          `${Token.isUnresolved(timerGroup.scheduleGroupName) ? `<${this.logicalIdOf(timerGroup)}>` : timerGroup.scheduleGroupName}/*]`,
+        reason:
+          'Creates one-time timer schedules whose names are made at runtime (conversation or agent id plus a ' +
+          "generation); only in Tide's own schedule group, and only CreateSchedule.",
+      });
+    }
 
     const stageName = this.webSocketStage.stageName;
     for (const [name, target] of functions) {

@@ -12,6 +12,7 @@ import { createTables, localCredentials, localRegion, startDynamoDbLocal, type R
 import { freePort } from './free-port.js';
 import { startHttpGateway, type HttpGatewayRoute } from './http-gateway.js';
 import { startManagementApi } from './management-api.js';
+import { startSchedulerEmulator } from './scheduler-emulator.js';
 import { startWebSocketGateway, type WebSocketEvent } from './websocket-gateway.js';
 
 export interface LocalStackOptions {
@@ -20,6 +21,7 @@ export interface LocalStackOptions {
   httpPort?: number;
   wsPort?: number;
   managementPort?: number;
+  schedulerPort?: number;
   /** Reuse a running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   dynamodbEndpoint?: string;
   dynamodbPort?: number;
@@ -59,6 +61,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const httpPort = options.httpPort ?? 3000;
     const managementPort = options.managementPort ?? (await freePort(host));
+    const schedulerPort = options.schedulerPort ?? (await freePort(host));
+    const timerTargetArn = `arn:aws:lambda:${localRegion}:000000000000:function:tide-${scheduledHandlers.timer.handler}`;
     const tokens = await createDevTokenIssuer();
     Object.assign(process.env, {
       ...tableEnv,
@@ -71,6 +75,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [environment.jwksUrl]: `http://${host}:${httpPort}/.well-known/jwks.json`,
       [environment.tokenIssuer]: tokens.issuer,
       [environment.tokenAudience]: tokens.audience,
+      [environment.schedulerEndpoint]: `http://${host}:${schedulerPort}`,
+      [environment.timerGroup]: 'tide-timers',
+      [environment.timerTargetArn]: timerTargetArn,
+      [environment.timerRoleArn]: 'arn:aws:iam::000000000000:role/tide-scheduler',
     });
 
     // Handlers read the environment when their module loads, as in a Lambda cold start.
@@ -95,6 +103,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => ws.close());
     const management = await startManagementApi({ host, port: managementPort, gateway: ws });
     stops.push(() => management.close());
+
+    const timerFired = await load(scheduledHandlers.timer.handler);
+    const scheduler = await startSchedulerEmulator({
+      host,
+      port: schedulerPort,
+      invoke: async (arn, input) => {
+        if (arn !== timerTargetArn) throw new Error(`no local function for ${arn}`);
+        await timerFired(input);
+      },
+    });
+    stops.push(() => scheduler.close());
 
     const sweep = await load(scheduledHandlers.sweep.handler);
     let sweeping = false;

@@ -6,7 +6,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { TideStack, placeholderAuth, tideSettingsFromContext } from '../../infra/tide-stack.js';
+import { build as esbuild } from 'esbuild';
+import { TideStack, placeholderAuth, projectRoot, tideSettingsFromContext } from '../../infra/tide-stack.js';
 import { parseConfig } from '../../shared/config/schema.js';
 import { httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
 import { environment } from '../../shared/runtime/environment.js';
@@ -40,9 +41,11 @@ const allHandlers: HandlerName[] = [
     webSocketRoutes.connect,
     webSocketRoutes.disconnect,
     webSocketRoutes.actions,
-    scheduledHandlers.sweep.handler,
+    ...Object.values(scheduledHandlers).map((h) => h.handler),
   ]),
 ];
+const scheduled = new Set<HandlerName>(Object.values(scheduledHandlers).map((h) => h.handler));
+const routing = [...httpRoutes.map((r) => r.handler), webSocketRoutes.actions, ...scheduled];
 
 /** The Lambda function resource for a handler (functions carry `Tide <handler>` as description). */
 function lambdaFor(name: HandlerName, t: Template = template): [string, Resource] {
@@ -129,11 +132,12 @@ describe('Lambda functions', () => {
     for (const name of allHandlers) lambdaFor(name);
   });
 
-  it('sizes and timeouts: authorizer 256 MB, sweep 60 s, others 512 MB / 29 s', () => {
+  it('sizes and timeouts: authorizer 256 MB, scheduled handlers 60 s, others 512 MB / 29 s', () => {
+    expect(lambdaFor(scheduledHandlers.sweep.handler)[1].Properties.Timeout).toBe(60);
     for (const name of allHandlers) {
       const [, fn] = lambdaFor(name);
       expect(fn.Properties.MemorySize, name).toBe(name === webSocketRoutes.authorizer ? 256 : 512);
-      expect(fn.Properties.Timeout, name).toBe(name === scheduledHandlers.sweep.handler ? 60 : 29);
+      expect(fn.Properties.Timeout, name).toBe(scheduled.has(name) ? 60 : 29);
     }
   });
 
@@ -170,7 +174,7 @@ describe('least privilege', () => {
   });
 
   it('routing handlers read and write every table', () => {
-    for (const name of [...httpRoutes.map((r) => r.handler), webSocketRoutes.actions, scheduledHandlers.sweep.handler]) {
+    for (const name of routing) {
       for (const def of tables) expect(allows(name, 'dynamodb:UpdateItem', def), `${name} ${def.id}`).toBe(true);
     }
   });
@@ -292,6 +296,103 @@ describe('sweep schedule', () => {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [lambdaFor(scheduledHandlers.sweep.handler)[0], 'Arn'] } })],
+    });
+  });
+});
+
+describe('timers (EventBridge Scheduler → timer-fired)', () => {
+  const timerVars = [environment.timerGroup, environment.timerTargetArn, environment.timerRoleArn, environment.timerDeadLetterArn];
+  const [timerFnId, timerFn] = lambdaFor(scheduledHandlers.timer.handler);
+  const [queueId] = Object.keys(resources('AWS::SQS::Queue'));
+  const [groupId, group] = Object.entries(resources('AWS::Scheduler::ScheduleGroup'))[0]!;
+  const [schedulerRoleId, schedulerRole] = Object.entries(resources('AWS::IAM::Role')).find(([, r]) =>
+    JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+  )!;
+
+  /** Handlers whose bundled code can call `deps.timers.schedule(...)`, from esbuild's import graph. */
+  async function handlersThatArmTimers(): Promise<Set<HandlerName>> {
+    const arming = new Set<HandlerName>();
+    for (const name of allHandlers) {
+      const result = await esbuild({
+        entryPoints: [path.join(projectRoot, 'functions', `${name}.ts`)],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        logLevel: 'silent',
+      });
+      const sources = Object.keys(result.metafile.inputs).map((f) => readFileSync(path.resolve(projectRoot, f), 'utf8'));
+      if (sources.some((text) => /\.timers\.schedule\(/.test(text))) arming.add(name);
+    }
+    return arming;
+  }
+
+  it('one schedule group, an encrypted TLS-only dead-letter queue', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('Scheduler’s role (this account only) may invoke timer-fired and reach the DLQ, nothing else', () => {
+    expect(schedulerRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+    const statements = Object.values(resources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: schedulerRoleId }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    for (const st of statements) {
+      const resourcesOf = JSON.stringify(st.Resource);
+      expect(resourcesOf.includes(timerFnId) || resourcesOf.includes(queueId!), resourcesOf).toBe(true);
+    }
+    expect(statements.flatMap((st) => st.Action)).toContain('lambda:InvokeFunction');
+  });
+
+  it('handlers that arm timers (per their code) get the timer settings and CreateSchedule; no others do', async () => {
+    const arming = await handlersThatArmTimers();
+    expect(arming.has(scheduledHandlers.timer.handler)).toBe(true);
+    expect(arming.has(webSocketRoutes.authorizer)).toBe(false);
+    for (const name of allHandlers) {
+      const vars = lambdaFor(name)[1].Properties.Environment.Variables as Record<string, unknown>;
+      const statements = statementsOf(name);
+      const create = statements.filter((st) => st.Action === 'scheduler:CreateSchedule');
+      const passRole = statements.filter((st) => st.Action === 'iam:PassRole');
+      if (arming.has(name)) {
+        for (const v of timerVars) expect(vars[v], `${name} ${v}`).toBeDefined();
+        expect(create, name).toHaveLength(1);
+        expect(JSON.stringify(create[0]!.Resource)).toContain(`:schedule/${group.Properties.Name}/*`);
+        expect(passRole, name).toEqual([
+          {
+            Action: 'iam:PassRole',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+            Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+          },
+        ]);
+      } else {
+        for (const v of timerVars) expect(vars[v], `${name} ${v}`).toBeUndefined();
+        expect(create, name).toEqual([]);
+        expect(passRole, name).toEqual([]);
+      }
+    }
+    expect(groupId).toBeDefined();
+  }, 30_000);
+
+  it('timers target timer-fired, whose failed async invokes land in the DLQ', () => {
+    const vars = timerFn.Properties.Environment.Variables as Record<string, unknown>;
+    expect(timerFn.Properties.FunctionName).toBe(`Tide-${scheduledHandlers.timer.handler}`);
+    expect(JSON.stringify(vars[environment.timerTargetArn])).toMatch(
+      new RegExp(`:function:${timerFn.Properties.FunctionName}"\\]\\]\\}$`),
+    );
+    expect(vars[environment.timerRoleArn]).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+    expect(vars[environment.timerDeadLetterArn]).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: timerFnId },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
     });
   });
 });

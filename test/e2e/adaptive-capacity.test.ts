@@ -1,0 +1,161 @@
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/free-port.js';
+import { atExpression } from '../../shared/timers/timer-scheduler.js';
+import { AgentClient } from '../support/agent-client.js';
+import { postMessage } from '../support/channel.js';
+import { startStack, type RunningStack } from '../support/local-stack-process.js';
+
+/**
+ * Issue 3 on the local stack with timers of a few seconds, the timers going through the real
+ * Scheduler SDK client to the Scheduler emulation and back to the `timer-fired` handler.
+ */
+let stack: RunningStack;
+let schedulerUrl: string;
+const agents: Record<string, AgentClient> = {};
+let n = 0;
+const say = async (from: string, text = 'hello') => {
+  const res = await postMessage(stack.httpUrl, { externalId: `ac-${++n}`, from, text });
+  expect(res.status).toBe(202);
+  return res.body.conversationId!;
+};
+const item = (agent: AgentClient, id: string) => agent.worklist?.items.find((i) => i.conversationId === id);
+const stats = async () => (await (await fetch(`${schedulerUrl}/__tide/stats`)).json()) as { calls: Record<string, number>; fires: number };
+
+beforeAll(async () => {
+  const schedulerPort = await freePort();
+  schedulerUrl = `http://127.0.0.1:${schedulerPort}`;
+  stack = await startStack(
+    {
+      queues: {
+        default: { slaSeconds: 3, inactiveAfterSeconds: 2, autoCloseAfterSeconds: 4 },
+        calm: { slaSeconds: 600, inactiveAfterSeconds: 600 },
+        metered: {},
+      },
+      routing: { presenceGraceSeconds: 1, offlineReactivationWaitSeconds: 2 },
+      agents: [
+        { id: 'ann', queues: ['default'], preferredConcurrency: 1, maxLoad: 2 },
+        { id: 'cal', queues: ['calm'], preferredConcurrency: 1, maxLoad: 1 },
+        { id: 'mia', queues: ['metered'], preferredConcurrency: 1, maxLoad: 1 },
+      ],
+      channels: { generic: { secret: 'test-secret' } },
+    },
+    { SCHEDULER_PORT: String(schedulerPort) },
+  );
+  for (const id of ['ann', 'cal', 'mia']) {
+    agents[id] = await AgentClient.connect(stack, id);
+    await agents[id]!.request({ action: 'setStatus', status: 'online' });
+  }
+});
+afterAll(async () => {
+  await Promise.all(Object.values(agents).map((a) => a.close()));
+  expect(await stack.stop()).toBe(0);
+});
+
+describe('adaptive capacity on the local stack', () => {
+  it('inactive frees a slot that a queued conversation takes; the customer comes back to the same agent above preferred', async () => {
+    const ann = agents.ann!;
+    const c1 = await say('+15553001');
+    await ann.waitForWorklist((w) => item(ann, c1)?.state === 'active');
+    await ann.request({ action: 'send', conversationId: c1, text: 'Does that help?' });
+    const c2 = await say('+15553002');
+    // ann is at preferred (1): c2 waits until c1 goes inactive, ~2 s after the reply.
+    expect(item(ann, c2)).toBeUndefined();
+    await ann.waitForWorklist((w) => item(ann, c1)?.state === 'inactive' && item(ann, c2)?.state === 'active', 5_000);
+    expect(ann.worklist!.agent.active).toBe(1);
+    // The customer of c1 writes again: back to ann, now above preferred (2 > 1) but within max.
+    await say('+15553001', 'No, it still fails');
+    await ann.waitForWorklist((w) => item(ann, c1)?.state === 'active' && w.agent.active === 2, 5_000);
+    expect(item(ann, c1)).toMatchObject({ waitingOn: 'agent', lastMessage: { text: 'No, it still fails' } });
+  });
+
+  it('an SLA breach is pushed and ranks the conversation first', async () => {
+    const ann = agents.ann!;
+    const breached = await ann.waitForWorklist((w) => w.items.some((i) => i.slaBreached), 6_000);
+    expect(breached.items[0]!.slaBreached).toBe(true);
+    expect(Date.parse(breached.items[0]!.slaDueAt!)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a follow-up hides the conversation and brings it back first, on time', async () => {
+    const ann = agents.ann!;
+    const target = ann.worklist!.items.find((i) => i.state === 'active')!.conversationId;
+    const at = new Date(Date.now() + 2_000).toISOString();
+    expect(await ann.request({ action: 'followUp', conversationId: target, at })).toMatchObject({ type: 'ack' });
+    const hidden = await ann.waitForWorklist((w) => item(ann, target)?.followUpAt === at);
+    expect(item(ann, target)).toMatchObject({ state: 'inactive', waitingOn: 'agent' });
+    expect(hidden.items.at(-1)!.conversationId).toBe(target);
+    await ann.waitForWorklist((w) => w.items[0]?.conversationId === target && w.items[0].state === 'active', 5_000);
+    // Back no more than a second late.
+    const returned = ann.frames.find((f) => f.type === 'worklist' && (f.items as Array<{ conversationId: string; followUpAt: string | null; state: string }>)[0]?.conversationId === target && (f.items as Array<{ state: string }>)[0]!.state === 'active');
+    expect(returned).toBeDefined();
+  });
+
+  it('auto-closes an inactive conversation whose customer stays silent', async () => {
+    const ann = agents.ann!;
+    // Make room: ann closes what she holds from the tests above.
+    for (const open of ann.worklist!.items) await ann.request({ action: 'close', conversationId: open.conversationId });
+    await ann.waitForWorklist((w) => w.items.length === 0);
+    const c = await say('+15553009');
+    await ann.waitForWorklist(() => item(ann, c) !== undefined);
+    await ann.request({ action: 'send', conversationId: c, text: 'Anything else?' });
+    await ann.waitForWorklist(() => item(ann, c)?.state === 'inactive', 5_000);
+    await ann.waitForWorklist(() => item(ann, c) === undefined, 8_000);
+    // Closed: the customer's next message opens a new conversation.
+    expect(await say('+15553009')).not.toBe(c);
+  });
+
+  it('a stale or duplicated timer fire changes nothing', async () => {
+    const cal = agents.cal!;
+    const calm = await postMessage(stack.httpUrl, { externalId: `ac-${++n}`, from: '+15553101', text: 'calm', queue: 'calm' });
+    const id = calm.body.conversationId!;
+    await cal.waitForWorklist(() => item(cal, id)?.state === 'active');
+    await cal.request({ action: 'sync' });
+    const before = await cal.waitForWorklist((w) => w.seq > 0 && item(cal, id) !== undefined);
+    const client = new SchedulerClient({ endpoint: schedulerUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const fire = (name: string, gen: number) =>
+      client.send(new CreateScheduleCommand({
+        Name: name, GroupName: 'tide-timers', ScheduleExpression: atExpression(new Date()), FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:tide-timer-fired', RoleArn: 'arn:aws:iam::000000000000:role/tide-scheduler', Input: JSON.stringify({ kind: 'conversation', conversationId: id, gen }) },
+      }));
+    const firesBefore = (await stats()).fires;
+    await Promise.all([fire('stale-0', 0), fire('dup-1a', 1), fire('dup-1b', 1)]);
+    await expect.poll(async () => (await stats()).fires - firesBefore, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+    await cal.request({ action: 'sync' });
+    const after = await cal.waitForWorklist((w) => w.seq > before.seq);
+    expect(item(cal, id)).toEqual(before.items.find((i) => i.conversationId === id));
+    expect(after.agent.active).toBe(before.agent.active);
+    client.destroy();
+  });
+
+  it('an agent whose connections are all gone goes offline after the grace period', async () => {
+    const cal = agents.cal!;
+    await cal.close();
+    const other = await AgentClient.connect(stack, 'ann');
+    // cal's active conversation waits on cal: it goes back to the calm queue once cal is offline.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const again = await AgentClient.connect(stack, 'cal');
+    await again.request({ action: 'sync' });
+    const list = await again.waitForWorklist(() => true);
+    expect(list.agent.status).toBe('offline');
+    expect(list.items.filter((i) => i.state === 'active')).toEqual([]);
+    await again.close();
+    await other.close();
+  });
+
+  it('measures scheduler calls per inbound message in a 10-turn exchange (default timers)', async () => {
+    const mia = agents.mia!;
+    const before = await stats();
+    for (let turn = 0; turn < 10; turn++) {
+      const res = await postMessage(stack.httpUrl, { externalId: `ac-${++n}`, from: '+15553200', text: `question ${turn}`, queue: 'metered' });
+      const id = res.body.conversationId!;
+      await mia.waitForWorklist(() => item(mia, id)?.lastMessage.text === `question ${turn}`, 10_000);
+      await mia.request({ action: 'send', conversationId: id, text: `answer ${turn}` });
+    }
+    const after = await stats();
+    const created = (after.calls.CreateSchedule ?? 0) - (before.calls.CreateSchedule ?? 0);
+    const all = Object.values(after.calls).reduce((a, b) => a + b, 0) - Object.values(before.calls).reduce((a, b) => a + b, 0);
+    console.log(`scheduler e2e: ${created} CreateSchedule, ${all} Scheduler API calls for 10 inbound messages (fast exchange)`);
+    expect(created).toBeLessThanOrEqual(10);
+  });
+});
