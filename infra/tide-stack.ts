@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnElement, CfnOutput, CustomResource, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -17,7 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
 import { parseConfig, type TideConfig } from '../shared/config/schema.js';
-import { httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../shared/contract/routes.js';
+import { deploymentHandlers, httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../shared/contract/routes.js';
 import { environment } from '../shared/runtime/environment.js';
 import {
   agentsTable,
@@ -143,6 +144,7 @@ export const handlerNames: readonly HandlerName[] = [
     webSocketRoutes.disconnect,
     webSocketRoutes.actions,
     ...Object.values(scheduledHandlers).map((h) => h.handler),
+    ...Object.values(deploymentHandlers).map((h) => h.handler),
   ]),
 ];
 
@@ -181,11 +183,8 @@ const accessLogFormat = (fields: Record<string, string>) =>
  * Timers are EventBridge Scheduler one-time schedules in Tide's schedule group, invoking
  * `timer-fired`; undeliverable fires end in the TimerDeadLetters queue.
  *
- * TODO: seed the agents listed in the config into the Agents table at deploy time. Until then a
- * deployed stack has no Agents rows and `$connect` refuses every `agent` token. Preferred: a
- * `functions/seed-agents.ts` custom-resource handler that runs `upsertAgentProfile`
- * (shared/agent/agent-store.ts) for each configured agent, behind a `cr.Provider`, granted write
- * on the Agents table only; the item shape then stays in shared/ instead of being copied here.
+ * Agents listed in the configuration are written by the `seed-agents` custom resource at deploy
+ * time (the same `upsertAgentProfile` the local stack uses).
  */
 export class TideStack extends Stack {
   readonly functions: ReadonlyMap<HandlerName, TideFunction>;
@@ -389,7 +388,7 @@ export class TideStack extends Stack {
           'Node.js 22 is the runtime Tide is built (esbuild target node22) and tested for, and is a supported ' +
           'Lambda runtime; moving to a newer one is a deliberate upgrade, not a synth-time default.',
       });
-      if (name === webSocketRoutes.authorizer) continue;
+      if (name === webSocketRoutes.authorizer || name === deploymentHandlers.seedAgents.handler) continue;
       this.webSocketStage.grantManagementApiAccess(target.fn);
       Validations.of(target).acknowledge({
         id:
@@ -481,6 +480,29 @@ export class TideStack extends Stack {
       description: 'Tide routing safety net: lost wake-ups and failed deliveries',
       schedule: events.Schedule.rate(Duration.minutes(everySeconds / 60)),
       targets: [new targets.LambdaFunction(fn(scheduledHandlers.sweep.handler), { retryAttempts: 0 })],
+    });
+
+    // Agents from the configuration, written at every deployment that changes them --------------
+    const seedAgents = fn(deploymentHandlers.seedAgents.handler);
+    table(agentsTable).grantWriteData(seedAgents);
+    Validations.of(functions.get(deploymentHandlers.seedAgents.handler)!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(table(agentsTable))}.Arn>/index/*]`,
+      reason: 'Added by grantWriteData on the Agents table; the function only updates agent items by key.',
+    });
+    const seedProvider = new cr.Provider(this, 'SeedAgentsProvider', { onEventHandler: seedAgents });
+    Validations.of(seedProvider).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "The CDK custom-resource framework's own function; it only writes its logs and invokes seed-agents.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(seedAgents)}.Arn>:*]`,
+        reason: 'Added by the custom-resource framework: invoke versions and aliases of the one seed-agents function.',
+      },
+    );
+    new CustomResource(this, 'AgentProfiles', {
+      serviceToken: seedProvider.serviceToken,
+      properties: { agents: JSON.stringify(settings.config.agents) },
     });
 
     // Outputs ----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ export type HandlerName =
   | 'ws-disconnect'
   | 'agent-action'
   | 'sweep'
-  | 'timer-fired';
+  | 'timer-fired'
+  | 'seed-agents';
 
 export interface HttpRoute {
   method: 'GET' | 'POST';
@@ -54,4 +55,10 @@ export const scheduledHandlers = {
   sweep: { handler: 'sweep' as HandlerName, everySeconds: 60 },
   /** Target of the per-conversation and per-agent one-time schedules (EventBridge Scheduler). */
   timer: { handler: 'timer-fired' as HandlerName },
+};
+
+/** Handlers CloudFormation runs during a deployment. */
+export const deploymentHandlers = {
+  /** Writes the configured agents into the Agents table (the local stack does this at start). */
+  seedAgents: { handler: 'seed-agents' as HandlerName },
 };

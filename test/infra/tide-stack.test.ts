@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { build as esbuild } from 'esbuild';
 import { TideStack, placeholderAuth, projectRoot, tideSettingsFromContext } from '../../infra/tide-stack.js';
 import { parseConfig } from '../../shared/config/schema.js';
-import { httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
+import { deploymentHandlers, httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
 import { environment } from '../../shared/runtime/environment.js';
 import { agentsTable, connectionsTable, tables, type KeyAttribute } from '../../shared/storage/tables.js';
 
@@ -41,6 +41,7 @@ const allHandlers: HandlerName[] = [
     webSocketRoutes.connect,
     webSocketRoutes.disconnect,
     webSocketRoutes.actions,
+    ...Object.values(deploymentHandlers).map((h) => h.handler),
     ...Object.values(scheduledHandlers).map((h) => h.handler),
   ]),
 ];
@@ -126,10 +127,22 @@ describe('DynamoDB tables (from shared/storage/tables.ts)', () => {
 });
 
 describe('Lambda functions', () => {
-  it('one arm64 nodejs22.x function per handler, and nothing else', () => {
-    template.resourceCountIs('AWS::Lambda::Function', allHandlers.length);
-    template.allResourcesProperties('AWS::Lambda::Function', { Architectures: ['arm64'], Runtime: 'nodejs22.x' });
-    for (const name of allHandlers) lambdaFor(name);
+  it('one arm64 nodejs22.x function per handler, and only the custom-resource framework besides', () => {
+    // +1: the CDK custom-resource framework function that calls seed-agents at deploy time.
+    template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 1);
+    for (const name of allHandlers) {
+      expect(lambdaFor(name)[1].Properties, name).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x' });
+    }
+  });
+
+  it('seeds the configured agents at deploy time, with write access to the Agents table only', () => {
+    const seeds = template.findResources('AWS::CloudFormation::CustomResource');
+    expect(Object.values(seeds)).toHaveLength(1);
+    expect(allows(deploymentHandlers.seedAgents.handler, 'dynamodb:UpdateItem', agentsTable)).toBe(true);
+    for (const def of tables.filter((t) => t !== agentsTable)) {
+      expect(allows(deploymentHandlers.seedAgents.handler, 'dynamodb:UpdateItem', def), def.id).toBe(false);
+    }
+    expect(actionsOf(deploymentHandlers.seedAgents.handler)).not.toContain('execute-api:ManageConnections');
   });
 
   it('sizes and timeouts: authorizer 256 MB, scheduled handlers 60 s, others 512 MB / 29 s', () => {
@@ -181,7 +194,8 @@ describe('least privilege', () => {
 
   it('only functions that push may manage connections', () => {
     for (const name of allHandlers) {
-      expect(actionsOf(name).includes('execute-api:ManageConnections'), name).toBe(name !== webSocketRoutes.authorizer);
+      const pushes = name !== webSocketRoutes.authorizer && name !== deploymentHandlers.seedAgents.handler;
+      expect(actionsOf(name).includes('execute-api:ManageConnections'), name).toBe(pushes);
     }
   });
 
