@@ -74,21 +74,38 @@ export async function upsertAgentProfile(deps: StoreDeps, profile: AgentConfig):
   );
 }
 
-/** Sets the status; returns the agent as it is afterwards, or undefined if it does not exist. */
-export async function writeAgentStatus(deps: StoreDeps, agentId: string, status: AgentStatus): Promise<Agent | undefined> {
-  try {
-    const out = await deps.db.send(
+/**
+ * Sets the status; returns the agent as it is afterwards (with `justCameOnline` when this call
+ * moved it to online, which starts its ramp-up), or undefined if it does not exist.
+ */
+export async function writeAgentStatus(
+  deps: StoreDeps,
+  agentId: string,
+  status: AgentStatus,
+  now: Date,
+): Promise<(Agent & { justCameOnline: boolean }) | undefined> {
+  const update = (comingOnline: boolean) =>
+    deps.db.send(
       new UpdateCommand({
         TableName: deps.tables.agents,
         Key: { agentId },
-        UpdateExpression: 'SET #status = :status',
-        ConditionExpression: 'attribute_exists(agentId)',
+        UpdateExpression: comingOnline ? 'SET #status = :status, onlineSince = :now' : 'SET #status = :status',
+        ConditionExpression: comingOnline ? 'attribute_exists(agentId) AND #status <> :status' : 'attribute_exists(agentId)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
+        ExpressionAttributeValues: { ':status': status, ...(comingOnline ? { ':now': now.toISOString() } : {}) },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return out.Attributes as Agent;
+  try {
+    if (status === 'online') {
+      try {
+        return { ...((await update(true)).Attributes as Agent), justCameOnline: true };
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        // Already online (or missing): a plain update tells which.
+      }
+    }
+    return { ...((await update(false)).Attributes as Agent), justCameOnline: false };
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
     throw error;

@@ -14,6 +14,8 @@ export interface Agent {
   /** Active (not inactive, not closed) conversations assigned to the agent. */
   active: number;
   lastAssignedAt?: string;
+  /** When the agent last went online (ramp-up counts from here). */
+  onlineSince?: string;
   /** Last work-list sequence number handed out; strictly increasing across connections. */
   worklistSeq: number;
   /** Generation of the presence timer armed when the last connection closed. */

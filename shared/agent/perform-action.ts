@@ -3,6 +3,7 @@ import { agentActionSchema, type AckFrame, type ErrorFrame } from '../contract/a
 import { closeConversation } from '../conversation/close.js';
 import { scheduleFollowUp } from '../conversation/follow-up.js';
 import { sendReply } from '../conversation/reply.js';
+import { setConversationPriority } from '../conversation/set-priority.js';
 import { transferConversation } from '../conversation/transfer.js';
 import { isTideError, TideError } from '../errors.js';
 import { pushWorklist } from '../push/worklist.js';
@@ -63,6 +64,10 @@ export async function performAgentAction(deps: Deps, connectionId: string, rawBo
         const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
         await transferConversation(deps, agentId, action.conversationId, target);
         return { reply: ack({ conversationId: action.conversationId }) };
+      }
+      case 'setPriority': {
+        const changed = await setConversationPriority(deps, agentId, action.conversationId, action.priority);
+        return { reply: ack({ conversationId: action.conversationId, priority: changed.priority }) };
       }
       case 'sync':
         await pushWorklist(deps, agentId);

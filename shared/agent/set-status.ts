@@ -7,7 +7,8 @@ import { routeAgentQueues } from '../routing/route-queue.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { transactWrite } from '../storage/transactions.js';
-import { writeAgentStatus } from './agent-store.js';
+import { createHash } from 'node:crypto';
+import { getAgent, writeAgentStatus } from './agent-store.js';
 import { releaseSlot, takeSlotUpToMax } from './load.js';
 import { addSeconds } from '../clock.js';
 import { armTimer } from '../timers/arm.js';
@@ -24,8 +25,9 @@ import type { Agent, AgentStatus } from './model.js';
  * A work list is pushed in reply.
  */
 export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus): Promise<Agent> {
-  const agent = await writeAgentStatus(deps, agentId, status);
+  const agent = await writeAgentStatus(deps, agentId, status, deps.clock.now());
   if (!agent) throw new TideError('not_found', `agent ${agentId} does not exist`);
+  if (agent.justCameOnline) await scheduleRampUp(deps, agent);
   let requeued: Conversation[] = [];
   let changed: Conversation[] = [];
   if (status === 'offline') requeued = await requeueActiveWork(deps, agentId);
@@ -58,7 +60,15 @@ async function requeueOne(deps: Deps, agentId: string, current: Conversation, re
     const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
     const queued: Conversation =
       current.waitingOn === 'agent'
-        ? { ...current, state: 'queued', queuedIn: current.queue, assignedTo: undefined, updatedAt: now, version: current.version + 1 }
+        ? {
+            ...current,
+            state: 'queued',
+            queuedIn: current.queue,
+            assignedTo: undefined,
+            preferredAgentId: agentId,
+            updatedAt: now,
+            version: current.version + 1,
+          }
         : {
             ...current,
             state: 'inactive',
@@ -67,7 +77,7 @@ async function requeueOne(deps: Deps, agentId: string, current: Conversation, re
             updatedAt: now,
             version: current.version + 1,
           };
-    queued.rank = rankOf(queued);
+    queued.rank = rankOf(queued, deps.config.priority);
     const result = await transactWrite(deps.db, [
       {
         Put: {
@@ -97,7 +107,7 @@ async function takeBackWaitingWork(deps: Deps, agentId: string): Promise<Convers
   for (const current of waiting) {
     const now = deps.clock.now().toISOString();
     const active: Conversation = { ...current, state: 'active', reassignAt: null, updatedAt: now, version: current.version + 1 };
-    active.rank = rankOf(active);
+    active.rank = rankOf(active, deps.config.priority);
     const result = await transactWrite(deps.db, [
       {
         Put: {
@@ -114,4 +124,32 @@ async function takeBackWaitingWork(deps: Deps, agentId: string): Promise<Convers
     if (result.committed) taken.push(active);
   }
   return taken;
+}
+
+/**
+ * While an agent ramps up, their limit grows one slot per interval; a timer at each step routes
+ * their queues again so the new slot is filled when it opens, not at the next message.
+ */
+async function scheduleRampUp(deps: Deps, agent: Agent): Promise<void> {
+  const interval = deps.config.routing.rampUpSecondsPerSlot;
+  if (interval <= 0 || !agent.onlineSince) return;
+  const since = Date.parse(agent.onlineSince);
+  for (let step = 1; step < agent.preferredConcurrency; step++) {
+    await deps.timers.schedule(rampTimerName(agent.agentId, since, step), new Date(since + step * interval * 1000), {
+      kind: 'ramp',
+      agentId: agent.agentId,
+      onlineSince: agent.onlineSince,
+    });
+  }
+}
+
+export const rampTimerName = (agentId: string, since: number, step: number) =>
+  `ramp-${createHash('sha256').update(agentId).digest('hex').slice(0, 24)}-${since}-${step}`;
+
+/** A ramp-up step: the agent may take one more conversation; route their queues. */
+export async function onRampTimer(deps: Deps, agentId: string, onlineSince: string): Promise<boolean> {
+  const agent = await getAgent(deps, agentId);
+  if (!agent || agent.status !== 'online' || agent.onlineSince !== onlineSince) return false;
+  await routeAgentQueues(deps, agent.queues);
+  return true;
 }

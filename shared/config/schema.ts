@@ -48,10 +48,28 @@ export const routingConfigSchema = z.strictObject({
    * agent to come back before the conversation goes to the queue (the agent stays preferred).
    */
   offlineReactivationWaitSeconds: z.number().int().min(0).default(120),
+  /**
+   * Ramp-up after going online: one slot at once, one more every this many seconds, up to
+   * preferred concurrency. 0 (the default) fills an agent at once, as DESIGN §4 promises.
+   */
+  rampUpSecondsPerSlot: z.number().int().min(0).default(0),
+});
+
+/** The priority function's weights and thresholds (docs/priority.md). */
+export const priorityConfigSchema = z.strictObject({
+  priorityStepSeconds: z.number().min(0).default(300),
+  responsivenessWeight: z.number().min(0).max(10).default(0.5),
+  defaultResponseSeconds: z.number().min(0).default(120),
+  maxResponseSeconds: z.number().min(1).default(3600),
+  /** A customer waiting on the agent longer than this is probably gone: ranked after fresh work. */
+  staleAfterSeconds: seconds.default(3600),
+  /** The last fraction of the SLA counts as "about to breach" and ranks ahead of other waiting work. */
+  nearBreachFraction: z.number().min(0).max(1).default(0.25),
 });
 
 export const tideConfigSchema = z
   .strictObject({
+    priority: priorityConfigSchema.default(priorityConfigSchema.parse({})),
     routing: routingConfigSchema.default(routingConfigSchema.parse({})),
     queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
     agents: z.array(agentConfigSchema).default([]),
@@ -81,6 +99,7 @@ export type TideConfigInput = z.input<typeof tideConfigSchema>;
 export type TideConfig = z.output<typeof tideConfigSchema>;
 export type QueueConfig = z.output<typeof queueConfigSchema>;
 export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type PriorityConfig = z.output<typeof priorityConfigSchema>;
 
 /** Validates a configuration, throwing an error that lists every problem. */
 export function parseConfig(input: unknown): TideConfig {

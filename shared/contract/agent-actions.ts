@@ -21,6 +21,7 @@ export const agentActionSchema = z.discriminatedUnion('action', [
     .refine((t) => (t.queue === undefined) !== (t.agentId === undefined), {
       message: 'transfer takes exactly one of queue or agentId',
     }),
+  z.object({ action: z.literal('setPriority'), requestId, conversationId, priority: z.number().int().min(-100).max(100) }),
   z.object({ action: z.literal('sync'), requestId }),
 ]);
 

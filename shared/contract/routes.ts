@@ -26,7 +26,7 @@ export const httpRoutes: readonly HttpRoute[] = [
 ];
 
 /** WebSocket agent actions; route selection is on `$request.body.action`. */
-export const agentActionNames = ['setStatus', 'send', 'close', 'followUp', 'transfer', 'sync'] as const;
+export const agentActionNames = ['setStatus', 'send', 'close', 'followUp', 'transfer', 'setPriority', 'sync'] as const;
 export type AgentActionName = (typeof agentActionNames)[number];
 
 export interface WebSocketRoutes {

@@ -7,6 +7,7 @@ import { transactWrite } from '../storage/transactions.js';
 import { customerKey } from './customer-store.js';
 import type { Conversation } from './model.js';
 import { ownConversation } from './ownership.js';
+import { stopWaitingOnAgent } from './waiting.js';
 
 const maxAttempts = 5;
 
@@ -38,8 +39,11 @@ export async function writeClose(deps: Deps, current: Conversation): Promise<Con
     state: 'closed',
     assignedTo: undefined,
     queuedIn: undefined,
-    slaDueAt: null,
+    ...stopWaitingOnAgent(),
     followUpAt: null,
+    inactiveAt: null,
+    autoCloseAt: null,
+    reassignAt: null,
     closedAt: now,
     updatedAt: now,
     version: current.version + 1,
@@ -58,9 +62,10 @@ export async function writeClose(deps: Deps, current: Conversation): Promise<Con
       Update: {
         TableName: deps.tables.customers,
         Key: { customerKey: customerKey(current.channel, current.customerId) },
-        UpdateExpression: 'REMOVE openConversationId',
+        // Remembering the agent lets the customer's next conversation go back to them.
+        UpdateExpression: current.lastAgentId ? 'SET lastAgentId = :a REMOVE openConversationId' : 'REMOVE openConversationId',
         ConditionExpression: 'openConversationId = :c',
-        ExpressionAttributeValues: { ':c': current.conversationId },
+        ExpressionAttributeValues: { ':c': current.conversationId, ...(current.lastAgentId ? { ':a': current.lastAgentId } : {}) },
       },
     },
     ...(current.state === 'active' && current.assignedTo ? [releaseSlot(deps.tables, current.assignedTo)] : []),

@@ -7,6 +7,8 @@ export interface Customer {
   channel: string;
   customerId: string;
   openConversationId?: string;
+  /** The agent of the customer's last closed conversation (history affinity). */
+  lastAgentId?: string;
 }
 
 export const customerKey = (channel: string, customerId: string) => `${channel}#${customerId}`;

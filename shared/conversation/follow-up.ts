@@ -9,6 +9,7 @@ import { transactWrite } from '../storage/transactions.js';
 import { armTimer } from '../timers/arm.js';
 import type { Conversation } from './model.js';
 import { ownConversation } from './ownership.js';
+import { stopWaitingOnAgent } from './waiting.js';
 
 const maxAttempts = 5;
 /** Further out than this is more likely a typo than a promise to a customer. */
@@ -31,19 +32,17 @@ export async function scheduleFollowUp(deps: Deps, agentId: string, conversation
     const current = await ownConversation(deps, agentId, conversationId);
     const hidden: Conversation = {
       ...current,
+      ...stopWaitingOnAgent(),
       state: 'inactive',
       waitingOn: 'agent',
       followUpAt: at.toISOString(),
-      followUpDue: false,
-      slaDueAt: null,
-      slaBreached: false,
       inactiveAt: null,
       autoCloseAt: null,
       reassignAt: null,
       updatedAt: now.toISOString(),
       version: current.version + 1,
     };
-    hidden.rank = rankOf(hidden);
+    hidden.rank = rankOf(hidden, deps.config.priority);
     const result = await transactWrite(deps.db, [
       {
         Put: {

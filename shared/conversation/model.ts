@@ -28,8 +28,10 @@ export interface Conversation {
   queuedIn?: string;
   /** Work-list index key: the owning agent while the conversation is open and assigned. */
   assignedTo?: string;
-  /** The last agent who owned it; kept after close and requeue (history affinity, authorisation). */
+  /** The last agent who owned it; kept after close and requeue (authorisation, reactivation). */
   lastAgentId?: string;
+  /** Routing prefers this agent when eligible: the customer's previous agent (history affinity). */
+  preferredAgentId?: string;
   /** Sortable priority key shared by the queue and the work lists (shared/routing/priority.ts). */
   rank: string;
   /** Business priority: the queue's, or set by a rule or an agent. Higher is sooner. */
@@ -39,6 +41,14 @@ export interface Conversation {
   waitingSince: string | null;
   slaDueAt: string | null;
   slaBreached: boolean;
+  /** When the SLA counts as about to breach (a timer then sets `slaNearBreach`). */
+  slaWarnAt?: string | null;
+  slaNearBreach?: boolean;
+  /** When a conversation still waiting on the agent counts as stale (a timer then sets `stale`). */
+  staleAt?: string | null;
+  stale?: boolean;
+  /** Moving average of how fast the customer answers the agent, in seconds. */
+  customerResponseSeconds?: number;
   /** When the SLA was last breached, and how many times it has been in this conversation. */
   slaBreachedAt?: string;
   slaBreaches?: number;

@@ -15,6 +15,7 @@ import { armTimer } from '../timers/arm.js';
 import { getConversation } from './conversation-store.js';
 import { customerKey, getCustomer } from './customer-store.js';
 import type { Conversation } from './model.js';
+import { customerResponseSeconds, startWaitingOnAgent } from './waiting.js';
 
 export interface InboundMessage {
   channel: string;
@@ -61,7 +62,7 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
 
     const { conversation, write: conversationWrite, slot } = existing
       ? await continueConversation(deps, existing, message, summary, now)
-      : { ...openConversation(deps, message, summary, now), slot: undefined };
+      : { ...openConversation(deps, message, summary, now, customer?.lastAgentId), slot: undefined };
 
     const result = await transactWrite(deps.db, [
       {
@@ -146,14 +147,12 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
   const conversation: Conversation = {
     ...existing,
     customerName: message.name ?? existing.customerName,
+    // The SLA clock runs from the first unanswered message; later ones don't restart it.
+    ...(wasWaitingOnAgent && existing.waitingSince ? {} : startWaitingOnAgent(now, queue, deps.config.priority)),
     waitingOn: 'agent',
     lastMessage: summary,
     lastCustomerMessageAt: summary.at,
-    // The SLA clock runs from the first unanswered message; later ones don't restart it.
-    waitingSince: wasWaitingOnAgent && existing.waitingSince ? existing.waitingSince : summary.at,
-    slaDueAt:
-      wasWaitingOnAgent && existing.slaDueAt ? existing.slaDueAt : addSeconds(now, queue.slaSeconds).toISOString(),
-    slaBreached: wasWaitingOnAgent ? existing.slaBreached : false,
+    customerResponseSeconds: customerResponseSeconds(existing, now),
     followUpAt: null,
     inactiveAt: null,
     autoCloseAt: null,
@@ -171,10 +170,16 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
     } else if (agent?.status === 'offline' && wait > 0) {
       conversation.reassignAt = existing.reassignAt ?? addSeconds(now, wait).toISOString();
     } else {
-      Object.assign(conversation, { state: 'queued', queuedIn: existing.queue, assignedTo: undefined, reassignAt: null });
+      Object.assign(conversation, {
+        state: 'queued',
+        queuedIn: existing.queue,
+        assignedTo: undefined,
+        reassignAt: null,
+        preferredAgentId: existing.assignedTo,
+      });
     }
   }
-  conversation.rank = rankOf(conversation);
+  conversation.rank = rankOf(conversation, deps.config.priority);
   return {
     conversation,
     slot,
@@ -190,7 +195,7 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
 }
 
 /** A customer without an open conversation: a new one, queued. */
-function openConversation(deps: Deps, message: InboundMessage, summary: Summary, now: Date) {
+function openConversation(deps: Deps, message: InboundMessage, summary: Summary, now: Date, previousAgentId?: string) {
   const queue = deps.config.queues[message.queue] as QueueSettings;
   const conversation: Conversation = {
     conversationId: newConversationId(),
@@ -201,19 +206,21 @@ function openConversation(deps: Deps, message: InboundMessage, summary: Summary,
     state: 'queued',
     waitingOn: 'agent',
     queuedIn: message.queue,
+    preferredAgentId: previousAgentId,
     rank: '',
     priority: queue.priority,
     lastMessage: summary,
     lastCustomerMessageAt: summary.at,
     waitingSince: summary.at,
-    slaDueAt: addSeconds(now, queue.slaSeconds).toISOString(),
+    slaDueAt: null,
     slaBreached: false,
+    ...startWaitingOnAgent(now, queue, deps.config.priority),
     followUpAt: null,
     createdAt: summary.at,
     updatedAt: summary.at,
     version: 1,
   };
-  conversation.rank = rankOf(conversation);
+  conversation.rank = rankOf(conversation, deps.config.priority);
   return {
     conversation,
     write: {

@@ -8,6 +8,7 @@ import type { Deps } from '../runtime/deps.js';
 import { transactWrite } from '../storage/transactions.js';
 import type { Conversation } from './model.js';
 import { ownConversation } from './ownership.js';
+import { stopWaitingOnAgent } from './waiting.js';
 
 export interface Reply {
   messageId: string;
@@ -36,18 +37,15 @@ export async function sendReply(
     const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
     const conversation: Conversation = {
       ...current,
+      ...stopWaitingOnAgent(),
       waitingOn: 'customer',
       lastMessage: { messageId, direction: 'out', text: input.text, at },
-      waitingSince: null,
-      slaDueAt: null,
-      slaBreached: false,
-      followUpDue: false,
       // Silence from here on makes an active conversation inactive (shared/timers).
       inactiveAt: current.state === 'active' ? addSeconds(now, queue.inactiveAfterSeconds).toISOString() : current.inactiveAt ?? null,
       updatedAt: at,
       version: current.version + 1,
     };
-    conversation.rank = rankOf(conversation);
+    conversation.rank = rankOf(conversation, deps.config.priority);
     const deliverable = Boolean(deps.config.channels.generic?.outboundUrl) && current.channel === 'generic';
     const result = await transactWrite(deps.db, [
       {

@@ -53,7 +53,7 @@ export async function transferConversation(
             version: current.version + 1,
           }
         : { ...current, assignedTo: target.agentId, lastAgentId: target.agentId, updatedAt: now, version: current.version + 1 };
-    moved.rank = rankOf(moved);
+    moved.rank = rankOf(moved, deps.config.priority);
 
     const result = await transactWrite(deps.db, [
       {

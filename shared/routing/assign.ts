@@ -19,6 +19,8 @@ export async function assignFromQueue(
   deps: Deps,
   candidate: Pick<Conversation, 'conversationId' | 'queue'>,
   agentId: string,
+  /** Below preferred concurrency while the agent ramps up (shared/routing/choose-agent.ts). */
+  limit?: number,
 ): Promise<AssignOutcome> {
   const now = deps.clock.now().toISOString();
   const result = await transactWrite(deps.db, [
@@ -27,9 +29,17 @@ export async function assignFromQueue(
         TableName: deps.tables.agents,
         Key: { agentId },
         UpdateExpression: 'SET active = active + :one, lastAssignedAt = :now',
-        ConditionExpression: '#status = :online AND active < preferredConcurrency AND contains(queues, :queue)',
+        ConditionExpression:
+          '#status = :online AND active < preferredConcurrency AND contains(queues, :queue)' +
+          (limit !== undefined ? ' AND active < :limit' : ''),
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':one': 1, ':now': now, ':online': 'online', ':queue': candidate.queue },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':now': now,
+          ':online': 'online',
+          ':queue': candidate.queue,
+          ...(limit !== undefined ? { ':limit': limit } : {}),
+        },
       },
     },
     {

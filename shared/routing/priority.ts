@@ -1,54 +1,86 @@
 import type { Conversation } from '../conversation/model.js';
 
 /**
- * The one priority function: it orders the queue and every agent's work list (DESIGN §1).
+ * The one priority function: it orders the queue and every agent's work list (DESIGN §1). The
+ * formula and the reasons for it are in docs/priority.md.
  *
  * The result is a string that sorts ascending, best first, and is stored as the `rank` index key
  * of both the `byQueue` and the `byAgent` indexes. It depends only on facts that change on events
  * (a message, a timer, a manual change), never on "now", so it stays valid between events and the
- * next conversation to route is always the first item of an index query.
+ * next conversation to route is always the first item of an index query. Standing that changes
+ * with time (an SLA about to breach, a conversation going stale) is moved by timers that set
+ * `slaNearBreach` / `stale` (shared/timers).
  *
  * rank = tier ":" virtual time
- *  - tier 0: a follow-up came due (the agent promised to come back: first in the list)
- *  - tier 1: waiting on the agent with the SLA breached
- *  - tier 2: waiting on the agent (actionable)
- *  - tier 3: active, waiting on the customer
- *  - tier 4: inactive (the customer went dark, or the conversation waits for its offline agent)
- *  - tier 5: hidden until a follow-up time
- *  - within a tier, an earlier virtual time comes first. For actionable work it is the moment the
- *    customer started waiting, moved earlier by business priority (each level counts as
- *    `priorityStepSeconds` of extra waiting, as Amazon Connect's QueueTimeAdjustment does), so
- *    FIFO ageing needs no re-keying: the longer someone waits, the further ahead they already are.
+ *   tier 0  a follow-up came due (the agent promised to come back)
+ *   tier 1  waiting on the agent, SLA breached
+ *   tier 2  waiting on the agent, SLA about to breach
+ *   tier 3  waiting on the agent
+ *   tier 4  waiting on the agent, but stale (the customer wrote long ago, probably gone)
+ *   tier 5  active, waiting on the customer
+ *   tier 6  inactive (the customer went dark, or the conversation waits for its offline agent)
+ *   tier 7  hidden until a follow-up time
+ *
+ * Within the actionable tiers, an earlier virtual time comes first:
+ *   virtual time = waitingSince
+ *                − priority × priorityStepSeconds               (business priority)
+ *                + responsivenessWeight × min(responseSeconds, maxResponseSeconds)
+ * where responseSeconds is how fast this customer answers the agent (a moving average). FIFO
+ * ageing needs no re-keying: the longer someone waits, the further ahead they already are.
  */
 export interface PriorityWeights {
   /** Seconds of waiting that one level of business priority is worth. */
   priorityStepSeconds: number;
+  /** Seconds of queue position given up per second the customer takes to answer. */
+  responsivenessWeight: number;
+  /** Assumed response time of a customer not yet seen answering. */
+  defaultResponseSeconds: number;
+  /** Slower than this counts as this slow (a customer answering after a day is not 24× worse than one after an hour). */
+  maxResponseSeconds: number;
 }
 
-export const defaultPriorityWeights: PriorityWeights = { priorityStepSeconds: 300 };
+export const defaultPriorityWeights: PriorityWeights = {
+  priorityStepSeconds: 300,
+  responsivenessWeight: 0.5,
+  defaultResponseSeconds: 120,
+  maxResponseSeconds: 3600,
+};
 
 export type RankedFacts = Pick<
   Conversation,
-  'state' | 'waitingOn' | 'waitingSince' | 'priority' | 'slaBreached' | 'followUpAt' | 'lastMessage' | 'followUpDue'
+  | 'state'
+  | 'waitingOn'
+  | 'waitingSince'
+  | 'priority'
+  | 'slaBreached'
+  | 'followUpAt'
+  | 'lastMessage'
+  | 'followUpDue'
+  | 'slaNearBreach'
+  | 'stale'
+  | 'customerResponseSeconds'
 >;
 
-export type Tier = 0 | 1 | 2 | 3 | 4 | 5;
+export type Tier = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 export function tierOf(c: RankedFacts): Tier {
-  if (c.followUpAt) return 5;
-  if (c.state === 'inactive') return 4;
-  if (c.waitingOn === 'customer') return 3;
+  if (c.followUpAt) return 7;
+  if (c.state === 'inactive') return 6;
+  if (c.waitingOn === 'customer') return 5;
   if (c.followUpDue) return 0;
-  return c.slaBreached ? 1 : 2;
+  if (c.slaBreached) return 1;
+  if (c.slaNearBreach) return 2;
+  return c.stale ? 4 : 3;
 }
 
 export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorityWeights): string {
   const tier = tierOf(c);
   let virtualTime: number;
-  if (tier === 5) virtualTime = Date.parse(c.followUpAt!);
-  else if (tier <= 2) {
+  if (tier === 7) virtualTime = Date.parse(c.followUpAt!);
+  else if (tier <= 4) {
     const since = Date.parse(c.waitingSince ?? c.lastMessage.at);
-    virtualTime = since - c.priority * weights.priorityStepSeconds * 1000;
+    const response = Math.min(c.customerResponseSeconds ?? weights.defaultResponseSeconds, weights.maxResponseSeconds);
+    virtualTime = since + (weights.responsivenessWeight * response - c.priority * weights.priorityStepSeconds) * 1000;
   } else virtualTime = Date.parse(c.lastMessage.at);
   return `${tier}:${String(Math.max(0, Math.round(virtualTime))).padStart(15, '0')}`;
 }

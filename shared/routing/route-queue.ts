@@ -6,7 +6,7 @@ import { pushWorklist } from '../push/worklist.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { assignFromQueue } from './assign.js';
-import { chooseAgent } from './choose-agent.js';
+import { chooseAgent, currentLimit } from './choose-agent.js';
 
 const maxRounds = 10;
 
@@ -22,16 +22,19 @@ export async function routeQueue(deps: Deps, queue: string): Promise<Conversatio
   const assigned: Conversation[] = [];
   const byAgent = new Map<string, Conversation[]>();
   for (let round = 0; round < maxRounds; round++) {
+    const now = deps.clock.now();
+    const ramp = deps.config.routing.rampUpSecondsPerSlot;
     let agents: Agent[] = (await listOnlineAgents(deps)).filter((a) => a.queues.includes(queue));
-    const capacity = agents.reduce((sum, a) => sum + Math.max(0, a.preferredConcurrency - a.active), 0);
+    const capacity = agents.reduce((sum, a) => sum + Math.max(0, currentLimit(a, now, ramp) - a.active), 0);
     if (capacity === 0) break;
     const candidates = await nextQueued(deps, queue, Math.min(capacity + 5, 100));
     if (candidates.length === 0) break;
     let progress = false;
     for (const candidate of candidates) {
-      const agent = chooseAgent(agents, queue);
+      const agent = chooseAgent(agents, queue, { now, rampUpSecondsPerSlot: ramp, preferredAgentId: candidate.preferredAgentId });
       if (!agent) break;
-      const result = await assignFromQueue(deps, candidate, agent.agentId);
+      const limit = currentLimit(agent, now, ramp);
+      const result = await assignFromQueue(deps, candidate, agent.agentId, limit < agent.preferredConcurrency ? limit : undefined);
       if (result.outcome === 'assigned') {
         progress = true;
         agent.active += 1;

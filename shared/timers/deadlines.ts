@@ -6,29 +6,42 @@ import type { Conversation } from '../conversation/model.js';
  *  - `autoClose`: an inactive conversation's customer stayed silent for `autoCloseAfterSeconds`;
  *  - `reassign`:  a reactivated conversation waited long enough for its offline agent;
  *  - `inactive`:  an active conversation waited on the customer for `inactiveAfterSeconds`;
- *  - `slaBreach`: a conversation waiting on an agent passed its SLA deadline.
+ *  - `slaBreach`: a conversation waiting on an agent passed its SLA deadline;
+ *  - `slaWarning`: ... came close to it (re-ranked ahead of other waiting work);
+ *  - `stale`: ... has waited so long the customer has probably gone (re-ranked after fresh work).
  * Deadlines live on the item, so a timer fire only has to ask "what is due now?" and a fire
  * that is late, early, repeated or stale finds the right answer (possibly "nothing").
  */
-export type TimedEvent = 'followUp' | 'autoClose' | 'reassign' | 'inactive' | 'slaBreach';
+export type TimedEvent = 'followUp' | 'autoClose' | 'reassign' | 'inactive' | 'slaBreach' | 'slaWarning' | 'stale';
 
 type Facts = Pick<
   Conversation,
-  'state' | 'waitingOn' | 'followUpAt' | 'autoCloseAt' | 'reassignAt' | 'inactiveAt' | 'slaDueAt' | 'slaBreached'
+  | 'state'
+  | 'waitingOn'
+  | 'followUpAt'
+  | 'autoCloseAt'
+  | 'reassignAt'
+  | 'inactiveAt'
+  | 'slaDueAt'
+  | 'slaBreached'
+  | 'slaWarnAt'
+  | 'slaNearBreach'
+  | 'staleAt'
+  | 'stale'
 >;
 
 /** Every pending deadline, in the order their events are handled when several are due. */
 export function pendingDeadlines(c: Facts): Array<{ event: TimedEvent; at: string }> {
   if (c.state === 'closed') return [];
+  const waitingOnAgent = (c.state === 'active' || c.state === 'queued') && c.waitingOn === 'agent';
   const pending: Array<{ event: TimedEvent; at: string | null | undefined }> = [
     { event: 'followUp', at: c.followUpAt },
     { event: 'autoClose', at: c.state === 'inactive' && !c.followUpAt && c.waitingOn === 'customer' ? c.autoCloseAt : null },
     { event: 'reassign', at: c.state === 'inactive' && !c.followUpAt && c.waitingOn === 'agent' ? c.reassignAt : null },
     { event: 'inactive', at: c.state === 'active' && c.waitingOn === 'customer' ? c.inactiveAt : null },
-    {
-      event: 'slaBreach',
-      at: (c.state === 'active' || c.state === 'queued') && c.waitingOn === 'agent' && !c.slaBreached ? c.slaDueAt : null,
-    },
+    { event: 'slaBreach', at: waitingOnAgent && !c.slaBreached ? c.slaDueAt : null },
+    { event: 'slaWarning', at: waitingOnAgent && !c.slaBreached && !c.slaNearBreach ? c.slaWarnAt : null },
+    { event: 'stale', at: waitingOnAgent && !c.stale ? c.staleAt : null },
   ];
   return pending.filter((p): p is { event: TimedEvent; at: string } => Boolean(p.at));
 }

@@ -11,6 +11,7 @@ import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { transactWrite } from '../storage/transactions.js';
 import { armTimer } from './arm.js';
+import { startWaitingOnAgent } from '../conversation/waiting.js';
 import { dueEvent, type TimedEvent } from './deadlines.js';
 
 /**
@@ -50,6 +51,12 @@ async function perform(deps: Deps, current: Conversation, event: TimedEvent): Pr
       if (closed && owner) await pushWorklist(deps, owner, [closed]);
       return Boolean(closed);
     }
+    case 'slaWarning':
+      Object.assign(next, { slaNearBreach: true });
+      break;
+    case 'stale':
+      Object.assign(next, { stale: true });
+      break;
     case 'slaBreach':
       // Escalates: the breached tier outranks all other waiting work, in the queue and the lists.
       Object.assign(next, { slaBreached: true, slaBreachedAt: at, slaBreaches: (current.slaBreaches ?? 0) + 1 });
@@ -65,13 +72,11 @@ async function perform(deps: Deps, current: Conversation, event: TimedEvent): Pr
       // Back to actionable: with its agent if they can take it (up to maxLoad), else queued.
       const returning = event === 'followUp';
       Object.assign(next, {
+        ...(returning || !current.waitingSince ? startWaitingOnAgent(now, queue, deps.config.priority) : {}),
         waitingOn: 'agent',
         followUpAt: null,
         reassignAt: null,
         followUpDue: returning ? true : current.followUpDue,
-        waitingSince: returning ? at : current.waitingSince ?? at,
-        slaDueAt: returning ? addSeconds(now, queue.slaSeconds).toISOString() : current.slaDueAt,
-        slaBreached: returning ? false : current.slaBreached,
       });
       const agent = owner ? await getAgent(deps, owner) : undefined;
       if (agent && agent.status !== 'offline' && agent.active < agent.maxLoad) {
@@ -84,7 +89,7 @@ async function perform(deps: Deps, current: Conversation, event: TimedEvent): Pr
       break;
     }
   }
-  next.rank = rankOf(next);
+  next.rank = rankOf(next, deps.config.priority);
   const result = await transactWrite(deps.db, [
     {
       Put: {

@@ -4,7 +4,8 @@ import { environment } from '../runtime/environment.js';
 /** What a timer carries to the `timer-fired` handler. */
 export type TimerPayload =
   | { kind: 'conversation'; conversationId: string; gen: number }
-  | { kind: 'presence'; agentId: string; gen: number };
+  | { kind: 'presence'; agentId: string; gen: number }
+  | { kind: 'ramp'; agentId: string; onlineSince: string };
 
 /** Creates one-time timers. Creating the same name twice is a no-op (a retried invocation). */
 export interface TimerScheduler {

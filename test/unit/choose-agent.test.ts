@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../shared/agent/model.js';
-import { chooseAgent } from '../../shared/routing/choose-agent.js';
+import { chooseAgent, currentLimit } from '../../shared/routing/choose-agent.js';
 
 const agent = (agentId: string, over: Partial<Agent> = {}): Agent => ({
   agentId,
@@ -41,5 +41,24 @@ describe('chooseAgent', () => {
     const fresh = agent('fresh');
     expect(chooseAgent([recent, earlier], 'default')?.agentId).toBe('earlier');
     expect(chooseAgent([recent, earlier, fresh], 'default')?.agentId).toBe('fresh');
+  });
+
+  it('prefers the customer\'s previous agent when eligible, whatever their load', () => {
+    const previous = agent('previous', { active: 2 });
+    const idle = agent('idle');
+    expect(chooseAgent([previous, idle], 'default', { preferredAgentId: 'previous' })?.agentId).toBe('previous');
+    const full = agent('previous', { active: 3 });
+    expect(chooseAgent([full, idle], 'default', { preferredAgentId: 'previous' })?.agentId).toBe('idle');
+  });
+
+  it('limits a newly online agent to one slot, plus one per ramp-up interval', () => {
+    const now = new Date('2026-11-21T10:00:00.000Z');
+    const fresh = agent('fresh', { onlineSince: '2026-11-21T09:59:45.000Z', active: 1 });
+    expect(currentLimit(fresh, now, 30)).toBe(1);
+    expect(currentLimit(fresh, new Date('2026-11-21T10:00:15.000Z'), 30)).toBe(2);
+    expect(currentLimit(fresh, new Date('2026-11-21T11:00:00.000Z'), 30)).toBe(3);
+    expect(currentLimit(fresh, now, 0)).toBe(3);
+    expect(chooseAgent([fresh], 'default', { now, rampUpSecondsPerSlot: 30 })).toBeUndefined();
+    expect(chooseAgent([fresh], 'default', { now, rampUpSecondsPerSlot: 0 })?.agentId).toBe('fresh');
   });
 });

@@ -19,7 +19,7 @@ describe('rankOf', () => {
     const inactive = { ...customer, state: 'inactive' as const };
     const followUp = { ...agent, state: 'inactive' as const, followUpAt: '2026-11-21T09:00:00.000Z' };
     expect(sorted(followUp, inactive, customer, agent)).toEqual([agent, customer, inactive, followUp].map((c) => rankOf(c)));
-    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([2, 3, 4, 5]);
+    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([3, 5, 6, 7]);
   });
 
   it('puts a breached SLA ahead of everything else waiting', () => {
@@ -33,6 +33,29 @@ describe('rankOf', () => {
     expect(rankOf(early) < rankOf(base)).toBe(true);
   });
 
+  it('ranks an engaged customer (answers in seconds) above a slow one (every 20 minutes) who wrote earlier', () => {
+    const slow = { ...base, waitingSince: '2026-11-21T10:00:00.000Z', customerResponseSeconds: 1200 };
+    const engaged = { ...base, waitingSince: '2026-11-21T10:04:00.000Z', customerResponseSeconds: 8 };
+    expect(rankOf(engaged) < rankOf(slow)).toBe(true);
+    // …but responsiveness is not everything: a slow customer waiting long enough comes first again.
+    const slowButOld = { ...slow, waitingSince: '2026-11-21T09:45:00.000Z' };
+    expect(rankOf(slowButOld) < rankOf(engaged)).toBe(true);
+  });
+
+  it('orders breached, then near breach, then waiting, then stale', () => {
+    const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T10:30:00.000Z' };
+    const near = { ...base, slaNearBreach: true, waitingSince: '2026-11-21T10:20:00.000Z' };
+    const stale = { ...base, stale: true, waitingSince: '2026-11-21T02:00:00.000Z', priority: 10 };
+    expect(sorted(stale, base, near, breached)).toEqual([breached, near, base, stale].map((c) => rankOf(c)));
+  });
+
+  it('takes its weights from configuration', () => {
+    const slow = { ...base, customerResponseSeconds: 1200 };
+    const engaged = { ...base, waitingSince: '2026-11-21T10:04:00.000Z', customerResponseSeconds: 8 };
+    const fifo = { priorityStepSeconds: 0, responsivenessWeight: 0, defaultResponseSeconds: 0, maxResponseSeconds: 1 };
+    expect(rankOf(slow, fifo) < rankOf(engaged, fifo)).toBe(true);
+  });
+
   it('counts each level of business priority as five minutes of extra waiting', () => {
     const urgent = { ...base, priority: 1, waitingSince: '2026-11-21T10:04:59.000Z' };
     const later = { ...base, priority: 1, waitingSince: '2026-11-21T10:05:01.000Z' };
@@ -43,7 +66,7 @@ describe('rankOf', () => {
   it('sorts as a string the same way as by time, across digit-count boundaries', () => {
     const ancient = { ...base, waitingSince: '1970-01-02T00:00:00.000Z' };
     expect(rankOf(ancient) < rankOf(base)).toBe(true);
-    expect(rankOf(base)).toMatch(/^2:\d{15}$/);
+    expect(rankOf(base)).toMatch(/^3:\d{15}$/);
   });
 
   it('puts a follow-up that came due first of all, even before a breached SLA', () => {

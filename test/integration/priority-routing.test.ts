@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { getAgent } from '../../shared/agent/agent-store.js';
+import { setAgentStatus } from '../../shared/agent/set-status.js';
+import { closeConversation } from '../../shared/conversation/close.js';
+import { getConversation, listAgentWork, nextQueued } from '../../shared/conversation/conversation-store.js';
+import { receiveMessage } from '../../shared/conversation/receive-message.js';
+import { sendReply } from '../../shared/conversation/reply.js';
+import { setConversationPriority } from '../../shared/conversation/set-priority.js';
+import { createTestDeps, type TestDeps } from '../support/domain-deps.js';
+
+let n = 0;
+const say = (deps: TestDeps, from: string, text = 'hello') =>
+  receiveMessage(deps, { channel: 'generic', externalId: `p-${++n}`, from, text, queue: 'default' });
+const state = async (deps: TestDeps, id: string) => (await getConversation(deps, id))!;
+
+describe('priority in the queue and the work list', () => {
+  it('answers the engaged customer before the slow one who wrote earlier', async () => {
+    const deps = await createTestDeps({ agents: [{ id: 'ann', preferredConcurrency: 2, maxLoad: 2 }], channels: { generic: { secret: 's' } } });
+    await setAgentStatus(deps, 'ann', 'online');
+    // Two conversations in progress: one customer answers every 20 minutes, one within seconds.
+    const slow = await say(deps, '+slow');
+    const engaged = await say(deps, '+fast');
+    await sendReply(deps, { agentId: 'ann', conversationId: slow.conversationId, text: 'q?' });
+    await sendReply(deps, { agentId: 'ann', conversationId: engaged.conversationId, text: 'q?' });
+    deps.clock.advance(20 * 60 - 5);
+    await say(deps, '+fast', 'fast answer'); // 19:55 after the question… not engaged yet
+    await sendReply(deps, { agentId: 'ann', conversationId: engaged.conversationId, text: 'q2?' });
+    deps.clock.advance(5);
+    await say(deps, '+slow', 'slow answer'); // answered after 20 minutes
+    deps.clock.advance(3);
+    await say(deps, '+fast', 'fast again'); // answered within 8 seconds, and wrote later
+    const a = await state(deps, slow.conversationId);
+    const b = await state(deps, engaged.conversationId);
+    expect(Date.parse(a.waitingSince!)).toBeLessThan(Date.parse(b.waitingSince!));
+    expect(b.customerResponseSeconds).toBeLessThan(a.customerResponseSeconds!);
+    expect(b.rank < a.rank).toBe(true);
+  });
+
+  it('re-keys by timer: a conversation gone stale moves behind fresher work', async () => {
+    const deps = await createTestDeps({
+      queues: { default: { slaSeconds: 10_000 } },
+      priority: { staleAfterSeconds: 600 },
+      channels: { generic: { secret: 's' } },
+    });
+    await say(deps, '+old');
+    deps.clock.advance(500);
+    await say(deps, '+fresh');
+    const order = async () => (await nextQueued(deps, 'default', 10)).map((c) => c.customerId);
+    expect(await order()).toEqual(['+old', '+fresh']);
+    deps.clock.advance(100);
+    expect(await deps.timers.fireDue(deps)).toEqual(['stale']);
+    expect(await order()).toEqual(['+fresh', '+old']);
+  });
+
+  it('re-keys by timer: near breach moves ahead of older work; breached ahead of everything waiting', async () => {
+    const deps = await createTestDeps({
+      queues: { relaxed: { slaSeconds: 600 }, urgent: { slaSeconds: 60 } },
+      priority: { nearBreachFraction: 0.25 },
+      agents: [{ id: 'ann', queues: ['relaxed', 'urgent'], preferredConcurrency: 5, maxLoad: 5 }],
+      channels: { generic: { secret: 's' } },
+    });
+    await setAgentStatus(deps, 'ann', 'online');
+    const relaxed = await receiveMessage(deps, { channel: 'generic', externalId: 'r1', from: '+r', text: 'hi', queue: 'relaxed' });
+    deps.clock.advance(30);
+    const urgent = await receiveMessage(deps, { channel: 'generic', externalId: 'u1', from: '+u', text: 'hi', queue: 'urgent' });
+    const work = async () => (await listAgentWork(deps, 'ann')).map((c) => c.conversationId);
+    expect(await work()).toEqual([relaxed.conversationId, urgent.conversationId]);
+    deps.clock.advance(45); // urgent at 75% of its 60 s SLA
+    expect(await deps.timers.fireDue(deps)).toEqual(['slaWarning']);
+    expect(await work()).toEqual([urgent.conversationId, relaxed.conversationId]);
+    deps.clock.advance(600); // both breached: breached ranks by waiting time again
+    await deps.timers.fireDue(deps);
+    expect((await state(deps, relaxed.conversationId)).slaBreached).toBe(true);
+    expect(await work()).toEqual([relaxed.conversationId, urgent.conversationId]);
+  });
+
+  it('an agent can raise a conversation\'s priority; it is re-ranked at once', async () => {
+    const deps = await createTestDeps({ agents: [{ id: 'ann' }], channels: { generic: { secret: 's' } } });
+    await setAgentStatus(deps, 'ann', 'online');
+    const first = await say(deps, '+1');
+    deps.clock.advance(60);
+    const second = await say(deps, '+2');
+    expect((await state(deps, first.conversationId)).rank < (await state(deps, second.conversationId)).rank).toBe(true);
+    await setConversationPriority(deps, 'ann', second.conversationId, 2);
+    expect((await state(deps, second.conversationId)).rank < (await state(deps, first.conversationId)).rank).toBe(true);
+    await expect(setConversationPriority(deps, 'bob', second.conversationId, 5)).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('agent choice', () => {
+  it('routes a returning customer to their previous agent when that agent can take them', async () => {
+    const deps = await createTestDeps({ agents: [{ id: 'ann' }, { id: 'ben' }], channels: { generic: { secret: 's' } } });
+    await setAgentStatus(deps, 'ann', 'online');
+    await setAgentStatus(deps, 'ben', 'online');
+    const first = await say(deps, '+loyal');
+    const owner = (await state(deps, first.conversationId)).assignedTo!;
+    const other = owner === 'ann' ? 'ben' : 'ann';
+    await closeConversation(deps, owner, first.conversationId);
+    // Make the other agent the least loaded by far: affinity still wins.
+    await say(deps, '+x1');
+    await say(deps, '+x2');
+    const again = await say(deps, '+loyal', 'me again');
+    expect((await state(deps, again.conversationId)).assignedTo).toBe(owner);
+    expect(other).not.toBe(owner);
+  });
+
+  it('ramps a newly online agent up one slot per interval instead of a full load at once', async () => {
+    const deps = await createTestDeps({
+      routing: { rampUpSecondsPerSlot: 30 },
+      agents: [{ id: 'ann', preferredConcurrency: 3, maxLoad: 4 }],
+      channels: { generic: { secret: 's' } },
+    });
+    for (let i = 0; i < 5; i++) await say(deps, `+${i}`);
+    await setAgentStatus(deps, 'ann', 'online');
+    expect((await getAgent(deps, 'ann'))!.active).toBe(1);
+    deps.clock.advance(30);
+    expect(await deps.timers.fireDue(deps)).toContain('rampUp');
+    expect((await getAgent(deps, 'ann'))!.active).toBe(2);
+    deps.clock.advance(30);
+    await deps.timers.fireDue(deps);
+    expect((await getAgent(deps, 'ann'))!.active).toBe(3);
+    deps.clock.advance(300);
+    await deps.timers.fireDue(deps);
+    expect((await getAgent(deps, 'ann'))!.active).toBe(3); // never beyond preferred
+  });
+});
