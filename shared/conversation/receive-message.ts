@@ -110,19 +110,27 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
     ]);
 
     if (result.committed) {
-      await afterReceive(deps, conversation, existing).then(() => armTimer(deps, conversation)).catch((error: Error) =>
+      await afterReceive(deps, conversation, existing).catch((error: Error) =>
         logger.warn('routing after an inbound message failed; the sweeper will retry', {
           conversationId: conversation.conversationId,
           error: error.name,
         }),
       );
+      // Unlike routing, nothing else would arm a lost timer: if this throws, the channel gets a
+      // 5xx, retries, and the retry (a duplicate) arms again.
+      await armTimer(deps, conversation);
       return { conversationId: conversation.conversationId, messageId, duplicate: false };
     }
     if (result.failed.includes(0)) {
       const stored = await deps.db.send(
         new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }),
       );
-      return { conversationId: stored.Item!.conversationId as string, messageId, duplicate: true };
+      const conversationId = stored.Item!.conversationId as string;
+      // A provider retry after a failure: make sure the conversation's timer is armed (a no-op
+      // when it is, which is almost always).
+      const current = await getConversation(deps, conversationId);
+      if (current && current.state !== 'closed') await armTimer(deps, current);
+      return { conversationId, messageId, duplicate: true };
     }
     // The conversation or the customer's open conversation changed under us: read again.
   }

@@ -172,6 +172,23 @@ describe('timer fires are safe when stale, duplicated or early', () => {
     expect(await load(deps, 'ann')).toBe(0);
   });
 
+  it('a Scheduler failure fails the webhook (so the channel retries) and the retry arms the timer', async () => {
+    const deps = await createTestDeps({ queues, agents: [{ id: 'ann' }], channels: { generic: { secret: 's' } } });
+    const real = deps.timers.schedule.bind(deps.timers);
+    let failures = 1;
+    deps.timers.schedule = async (...args) => {
+      if (failures-- > 0) throw new Error('ThrottlingException');
+      return real(...args);
+    };
+    const message = { channel: 'generic', externalId: 'retry-1', from: '+1', text: 'hi', queue: 'default' };
+    await expect(receiveMessage(deps, message)).rejects.toThrow('ThrottlingException');
+    expect(deps.timers.size).toBe(0);
+    const retried = await receiveMessage(deps, message);
+    expect(retried.duplicate).toBe(true);
+    expect(deps.timers.size).toBe(1);
+    expect((await state(deps, retried.conversationId)).armedAt).toBeTruthy();
+  });
+
   it('refuses a payload that is not a Tide timer', async () => {
     const deps = await createTestDeps({ queues, channels: { generic: { secret: 's' } } });
     await expect(onTimer(deps, { kind: 'surprise' })).rejects.toThrow();
