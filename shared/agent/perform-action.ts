@@ -50,7 +50,13 @@ export async function performAgentAction(deps: Deps, connectionId: string, rawBo
         return { reply: ack({ status: agent.status }) };
       }
       case 'send': {
-        const sent = await sendReply(deps, { agentId, conversationId: action.conversationId, text: action.text, requestId });
+        const sent = await sendReply(deps, {
+          agentId,
+          conversationId: action.conversationId,
+          text: action.text,
+          requestId,
+          closing: action.closing,
+        });
         return {
           reply: ack({ conversationId: action.conversationId, messageId: sent.messageId }),
           // A repeated request's reply is already being delivered by the first one.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifierRulesSchema } from '../classifier/rules.js';
 
 /**
  * The shape of a Tide configuration file (DESIGN §4, `TIDE_CONFIG`). Every field is optional;
@@ -14,6 +15,8 @@ export const queueConfigSchema = z.strictObject({
   autoCloseAfterSeconds: seconds.default(86_400),
   /** Business priority of the queue; higher is answered sooner. */
   priority: z.number().int().min(-100).max(100).default(0),
+  /** Sent to the customer when their "no, that's all" closes the conversation; none when absent. */
+  closingMessage: z.string().min(1).max(4096).optional(),
 });
 
 const agentIdSchema = z
@@ -70,6 +73,9 @@ export const priorityConfigSchema = z.strictObject({
 export const tideConfigSchema = z
   .strictObject({
     priority: priorityConfigSchema.default(priorityConfigSchema.parse({})),
+    // Kept as written (defaults merge when the rules compile), so the config stays small enough
+    // for a Lambda environment variable (docs/classifier.md).
+    classifier: classifierRulesSchema.prefault({}),
     routing: routingConfigSchema.default(routingConfigSchema.parse({})),
     queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
     agents: z.array(agentConfigSchema).default([]),

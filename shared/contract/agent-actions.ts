@@ -7,7 +7,8 @@ const text = z.string().min(1).max(4096);
 
 export const agentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('setStatus'), requestId, status: z.enum(['online', 'away', 'offline']) }),
-  z.object({ action: z.literal('send'), requestId, conversationId, text }),
+  // `closing: true` flags the message as a closing question when the rules would not recognise it.
+  z.object({ action: z.literal('send'), requestId, conversationId, text, closing: z.boolean().optional() }),
   z.object({ action: z.literal('close'), requestId, conversationId }),
   z.object({ action: z.literal('followUp'), requestId, conversationId, at: z.iso.datetime({ offset: true }) }),
   z

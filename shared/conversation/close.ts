@@ -1,9 +1,13 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getAgent } from '../agent/agent-store.js';
+import { deliverMessage } from '../channels/generic/deliver.js';
+import { outboundMessageId } from '../ids.js';
+import { getConversation } from './conversation-store.js';
 import { releaseSlot } from '../agent/load.js';
 import { pushWorklist } from '../push/worklist.js';
 import { routeAgentQueues } from '../routing/route-queue.js';
 import type { Deps } from '../runtime/deps.js';
-import { transactWrite } from '../storage/transactions.js';
+import { isConditionFailure, transactWrite } from '../storage/transactions.js';
 import { customerKey } from './customer-store.js';
 import type { Conversation } from './model.js';
 import { ownConversation } from './ownership.js';
@@ -29,6 +33,59 @@ export async function closeConversation(deps: Deps, agentId: string, conversatio
     return closed;
   }
   throw new Error('close: too much contention on one conversation');
+}
+
+/**
+ * The customer answered "no, that's all" to the agent's closing question: close, free the slot,
+ * tell the agent, and send the queue's closing message if it has one.
+ */
+export async function closeOnCustomersAnswer(deps: Deps, conversationId: string): Promise<void> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await getConversation(deps, conversationId);
+    if (!current || current.state === 'closed') return;
+    const closed = await writeClose(deps, current);
+    if (!closed) continue;
+    if (current.assignedTo) {
+      await pushWorklist(deps, current.assignedTo, [closed]);
+      if (current.state === 'active') {
+        const agent = await getAgent(deps, current.assignedTo);
+        await routeAgentQueues(deps, agent?.queues ?? []);
+      }
+    }
+    const text = deps.config.queues[current.queue]?.closingMessage;
+    if (text) await sendClosingMessage(deps, closed, text);
+    return;
+  }
+  throw new Error('close: too much contention on one conversation');
+}
+
+/** Stores the closing message (once: its id derives from the conversation) and delivers it. */
+async function sendClosingMessage(deps: Deps, conversation: Conversation, text: string) {
+  const messageId = outboundMessageId('tide', conversation.conversationId, 'closing-message');
+  const at = deps.clock.now().toISOString();
+  const deliverable = Boolean(deps.config.channels.generic?.outboundUrl) && conversation.channel === 'generic';
+  try {
+    await deps.db.send(
+      new PutCommand({
+        TableName: deps.tables.messages,
+        Item: {
+          messageId,
+          conversationId: conversation.conversationId,
+          channel: conversation.channel,
+          direction: 'out',
+          to: conversation.customerId,
+          text,
+          sentAt: at,
+          automatic: true,
+          ...(deliverable ? { deliveryPending: conversation.channel, nextAttemptAt: at, attempts: 0 } : {}),
+        },
+        ConditionExpression: 'attribute_not_exists(messageId)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  if (deliverable) await deliverMessage(deps, messageId);
 }
 
 /** The close transaction; undefined when the conversation changed since it was read. */
@@ -63,7 +120,8 @@ export async function writeClose(deps: Deps, current: Conversation): Promise<Con
         TableName: deps.tables.customers,
         Key: { customerKey: customerKey(current.channel, current.customerId) },
         // Remembering the agent lets the customer's next conversation go back to them.
-        UpdateExpression: current.lastAgentId ? 'SET lastAgentId = :a REMOVE openConversationId' : 'REMOVE openConversationId',
+        UpdateExpression:
+          'SET lastConversationId = :c' + (current.lastAgentId ? ', lastAgentId = :a' : '') + ' REMOVE openConversationId',
         ConditionExpression: 'openConversationId = :c',
         ExpressionAttributeValues: { ':c': current.conversationId, ...(current.lastAgentId ? { ':a': current.lastAgentId } : {}) },
       },

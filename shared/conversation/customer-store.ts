@@ -9,6 +9,8 @@ export interface Customer {
   openConversationId?: string;
   /** The agent of the customer's last closed conversation (history affinity). */
   lastAgentId?: string;
+  /** The customer's last closed conversation: where a "thanks" after the close is filed. */
+  lastConversationId?: string;
 }
 
 export const customerKey = (channel: string, customerId: string) => `${channel}#${customerId}`;

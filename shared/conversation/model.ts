@@ -47,6 +47,8 @@ export interface Conversation {
   /** When a conversation still waiting on the agent counts as stale (a timer then sets `stale`). */
   staleAt?: string | null;
   stale?: boolean;
+  /** The agent's last message asked "anything else?" (by rule or flagged): a "no" now closes. */
+  closingQuestionAsked?: boolean;
   /** Moving average of how fast the customer answers the agent, in seconds. */
   customerResponseSeconds?: number;
   /** When the SLA was last breached, and how many times it has been in this conversation. */

@@ -13,6 +13,8 @@ import { getAgent } from '../agent/agent-store.js';
 import { takeSlotUpToMax } from '../agent/load.js';
 import { armTimer } from '../timers/arm.js';
 import { getConversation } from './conversation-store.js';
+import { classifyCustomerMessage } from '../classifier/classify.js';
+import { closeOnCustomersAnswer } from './close.js';
 import { customerKey, getCustomer } from './customer-store.js';
 import type { Conversation } from './model.js';
 import { customerResponseSeconds, startWaitingOnAgent } from './waiting.js';
@@ -60,8 +62,23 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
     const open = customer?.openConversationId ? await getConversation(deps, customer.openConversationId) : undefined;
     const existing = open && open.state !== 'closed' ? open : undefined;
 
+    // What the message means for the workflow (shared/classifier): courtesy ("thanks", 👍) does
+    // not make anything actionable; "no, that's all" after "anything else?" closes.
+    const kind = classifyCustomerMessage(
+      message.text,
+      { afterClosingQuestion: Boolean(existing?.closingQuestionAsked && existing.waitingOn === 'customer') },
+      deps.config.classifier,
+    );
+    if (!existing && kind === 'ineffectual' && customer?.lastConversationId) {
+      // "Thanks!" after the conversation closed: kept with that conversation, no new work.
+      const filed = await fileWithClosedConversation(deps, message, messageId, customer.lastConversationId, at);
+      if (filed) return filed;
+      continue;
+    }
     const { conversation, write: conversationWrite, slot } = existing
-      ? await continueConversation(deps, existing, message, summary, now)
+      ? kind === 'normal'
+        ? await continueConversation(deps, existing, message, summary, now)
+        : { ...noteWithoutActing(deps, existing, summary), slot: undefined }
       : { ...openConversation(deps, message, summary, now, customer?.lastAgentId), slot: undefined };
 
     const result = await transactWrite(deps.db, [
@@ -116,6 +133,10 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
           error: error.name,
         }),
       );
+      if (existing && kind === 'closing-answer') {
+        await closeOnCustomersAnswer(deps, conversation.conversationId);
+        return { conversationId: conversation.conversationId, messageId, duplicate: false };
+      }
       // Unlike routing, nothing else would arm a lost timer: if this throws, the channel gets a
       // 5xx, retries, and the retry (a duplicate) arms again.
       await armTimer(deps, conversation);
@@ -161,6 +182,7 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
     lastMessage: summary,
     lastCustomerMessageAt: summary.at,
     customerResponseSeconds: customerResponseSeconds(existing, now),
+    closingQuestionAsked: false,
     followUpAt: null,
     inactiveAt: null,
     autoCloseAt: null,
@@ -200,6 +222,70 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
       },
     },
   };
+}
+
+/**
+ * A message that changes nothing in the workflow (courtesy, or the answer that will close the
+ * conversation): it is kept and shown, but the conversation keeps its state, owner, timers and
+ * who it waits on.
+ */
+function noteWithoutActing(deps: Deps, existing: Conversation, summary: Summary) {
+  const conversation: Conversation = { ...existing, lastMessage: summary, updatedAt: summary.at, version: existing.version + 1 };
+  conversation.rank = rankOf(conversation, deps.config.priority);
+  return {
+    conversation,
+    write: {
+      Put: {
+        TableName: deps.tables.conversations,
+        Item: conversation,
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': existing.version },
+      },
+    },
+  };
+}
+
+/** Stores a courtesy message under the customer's closed conversation; undefined to retry. */
+async function fileWithClosedConversation(
+  deps: Deps,
+  message: InboundMessage,
+  messageId: string,
+  conversationId: string,
+  at: string,
+): Promise<Received | undefined> {
+  const result = await transactWrite(deps.db, [
+    {
+      Put: {
+        TableName: deps.tables.messages,
+        Item: {
+          messageId,
+          conversationId,
+          channel: message.channel,
+          externalId: message.externalId,
+          direction: 'in',
+          from: message.from,
+          text: message.text,
+          sentAt: at,
+          afterClose: true,
+        },
+        ConditionExpression: 'attribute_not_exists(messageId)',
+      },
+    },
+    {
+      // Still no open conversation (else the message belongs there).
+      ConditionCheck: {
+        TableName: deps.tables.customers,
+        Key: { customerKey: customerKey(message.channel, message.from) },
+        ConditionExpression: 'attribute_not_exists(openConversationId)',
+      },
+    },
+  ]);
+  if (result.committed) return { conversationId, messageId, duplicate: false };
+  if (result.failed.includes(0)) {
+    const stored = await deps.db.send(new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }));
+    return { conversationId: stored.Item!.conversationId as string, messageId, duplicate: true };
+  }
+  return undefined;
 }
 
 /** A customer without an open conversation: a new one, queued. */

@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addSeconds } from '../clock.js';
+import { isClosingQuestion } from '../classifier/classify.js';
 import { outboundMessageId } from '../ids.js';
 import { armTimer } from '../timers/arm.js';
 import { pushWorklist } from '../push/worklist.js';
@@ -27,7 +28,7 @@ const maxAttempts = 5;
  */
 export async function sendReply(
   deps: Deps,
-  input: { agentId: string; conversationId: string; text: string; requestId?: string | number },
+  input: { agentId: string; conversationId: string; text: string; requestId?: string | number; closing?: boolean },
 ): Promise<Reply> {
   const messageId = outboundMessageId(input.agentId, input.conversationId, input.requestId?.toString());
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -40,6 +41,7 @@ export async function sendReply(
       ...stopWaitingOnAgent(),
       waitingOn: 'customer',
       lastMessage: { messageId, direction: 'out', text: input.text, at },
+      closingQuestionAsked: input.closing ?? isClosingQuestion(input.text, deps.config.classifier),
       // Silence from here on makes an active conversation inactive (shared/timers).
       inactiveAt: current.state === 'active' ? addSeconds(now, queue.inactiveAfterSeconds).toISOString() : current.inactiveAt ?? null,
       updatedAt: at,

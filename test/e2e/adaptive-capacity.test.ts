@@ -158,4 +158,16 @@ describe('adaptive capacity on the local stack', () => {
     console.log(`scheduler e2e: ${created} CreateSchedule, ${all} Scheduler API calls for 10 inbound messages (fast exchange)`);
     expect(created).toBeLessThanOrEqual(10);
   });
+
+  it('a customer\'s "nope" to the agent\'s "anything else?" closes the conversation', async () => {
+    const mia = agents.mia!;
+    const id = mia.worklist!.items[0]!.conversationId;
+    await mia.request({ action: 'send', conversationId: id, text: 'Glad it works. Anything else I can help with?' });
+    const notClosing = await postMessage(stack.httpUrl, { externalId: `ac-${++n}`, from: '+15553200', text: "No, it still doesn't work", queue: 'metered' });
+    expect(notClosing.body.conversationId).toBe(id);
+    await mia.waitForWorklist(() => item(mia, id)?.waitingOn === 'agent');
+    await mia.request({ action: 'send', conversationId: id, text: 'Try again now. Anything else?' });
+    await postMessage(stack.httpUrl, { externalId: `ac-${++n}`, from: '+15553200', text: 'Nope!', queue: 'metered' });
+    await mia.waitForWorklist(() => item(mia, id) === undefined);
+  });
 });
