@@ -70,8 +70,17 @@ export const priorityConfigSchema = z.strictObject({
   nearBreachFraction: z.number().min(0).max(1).default(0.25),
 });
 
+/** A keyword rule that raises a conversation's business priority (shared/routing/priority-rules.ts). */
+export const priorityRuleSchema = z.strictObject({
+  phrases: z.array(z.string().min(1).max(200)).min(1).max(500),
+  priority: z.number().int().min(-100).max(100),
+  /** Only in these queues; every queue when absent. */
+  queues: z.array(z.string().min(1)).optional(),
+});
+
 export const tideConfigSchema = z
   .strictObject({
+    priorityRules: z.array(priorityRuleSchema).max(100).default([]),
     priority: priorityConfigSchema.default(priorityConfigSchema.parse({})),
     // Kept as written (defaults merge when the rules compile), so the config stays small enough
     // for a Lambda environment variable (docs/classifier.md).
@@ -106,6 +115,7 @@ export type TideConfig = z.output<typeof tideConfigSchema>;
 export type QueueConfig = z.output<typeof queueConfigSchema>;
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type PriorityConfig = z.output<typeof priorityConfigSchema>;
+export type PriorityRule = z.output<typeof priorityRuleSchema>;
 
 /** Validates a configuration, throwing an error that lists every problem. */
 export function parseConfig(input: unknown): TideConfig {

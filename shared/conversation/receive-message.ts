@@ -14,6 +14,7 @@ import { takeSlotUpToMax } from '../agent/load.js';
 import { armTimer } from '../timers/arm.js';
 import { getConversation } from './conversation-store.js';
 import { classifyCustomerMessage } from '../classifier/classify.js';
+import { priorityFromRules, raisedPriority } from '../routing/priority-rules.js';
 import { closeOnCustomersAnswer } from './close.js';
 import { customerKey, getCustomer } from './customer-store.js';
 import type { Conversation } from './model.js';
@@ -27,6 +28,8 @@ export interface InboundMessage {
   text: string;
   queue: string;
   name?: string;
+  /** Business priority sent by the channel. */
+  priority?: number;
 }
 
 export interface Received {
@@ -183,6 +186,11 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
     lastCustomerMessageAt: summary.at,
     customerResponseSeconds: customerResponseSeconds(existing, now),
     closingQuestionAsked: false,
+    priority: raisedPriority(
+      existing.priority,
+      message.priority,
+      priorityFromRules(message.text, existing.queue, deps.config.priorityRules),
+    ),
     followUpAt: null,
     inactiveAt: null,
     autoCloseAt: null,
@@ -302,7 +310,7 @@ function openConversation(deps: Deps, message: InboundMessage, summary: Summary,
     queuedIn: message.queue,
     preferredAgentId: previousAgentId,
     rank: '',
-    priority: queue.priority,
+    priority: raisedPriority(queue.priority, message.priority, priorityFromRules(message.text, message.queue, deps.config.priorityRules)),
     lastMessage: summary,
     lastCustomerMessageAt: summary.at,
     waitingSince: summary.at,

@@ -87,6 +87,29 @@ describe('priority in the queue and the work list', () => {
   });
 });
 
+describe('business priority from the channel and from keyword rules', () => {
+  it('sets and raises a conversation\'s priority, and ranks it ahead', async () => {
+    const deps = await createTestDeps({
+      queues: { default: { priority: 1 } },
+      priorityRules: [{ phrases: ['fraud'], priority: 4 }],
+      channels: { generic: { secret: 's' } },
+    });
+    const plain = await say(deps, '+1', 'hello');
+    deps.clock.advance(60);
+    const vip = await receiveMessage(deps, { channel: 'generic', externalId: 'vip', from: '+2', text: 'hi', queue: 'default', priority: 3 });
+    deps.clock.advance(60);
+    const flagged = await say(deps, '+3', 'I see fraud on my account');
+    expect((await state(deps, plain.conversationId)).priority).toBe(1);
+    expect((await state(deps, vip.conversationId)).priority).toBe(3);
+    expect((await state(deps, flagged.conversationId)).priority).toBe(4);
+    expect((await nextQueued(deps, 'default', 3)).map((c) => c.customerId)).toEqual(['+3', '+2', '+1']);
+    await say(deps, '+1', 'also fraud, it seems');
+    expect((await state(deps, plain.conversationId)).priority).toBe(4);
+    await say(deps, '+3', 'thanks');
+    expect((await state(deps, flagged.conversationId)).priority).toBe(4);
+  });
+});
+
 describe('agent choice', () => {
   it('routes a returning customer to their previous agent when that agent can take them', async () => {
     const deps = await createTestDeps({ agents: [{ id: 'ann' }, { id: 'ben' }], channels: { generic: { secret: 's' } } });

@@ -32,8 +32,10 @@ describe('generic channel signature', () => {
 describe('parseGenericInbound', () => {
   it('defaults the queue and keeps the fields', () => {
     expect(parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', name: 'Ana' }))).toEqual({
-      channel: 'generic', externalId: 'e', from: '+1', text: 'Hi', queue: 'default', name: 'Ana',
+      channel: 'generic', externalId: 'e', from: '+1', text: 'Hi', queue: 'default', name: 'Ana', priority: undefined,
     });
+    expect(parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', priority: 2 })).priority).toBe(2);
+    expect(codeOf(() => parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', priority: 'high' })))).toBe('invalid_request');
   });
 
   it('checks size before signature, signature before JSON, JSON before fields, fields before queue', () => {

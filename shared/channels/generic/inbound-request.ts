@@ -16,6 +16,8 @@ const bodySchema = z.object({
     .refine((t) => [...t].length <= maxTextCharacters, `text is at most ${maxTextCharacters} characters`),
   queue: z.string().min(1).max(64).optional(),
   name: z.string().min(1).max(256).optional(),
+  /** Business priority from the channel (e.g. a VIP flag in the CRM); higher is sooner. */
+  priority: z.number().int().min(-100).max(100).optional(),
 });
 
 /**
@@ -54,5 +56,6 @@ export function parseGenericInbound(
     text: parsed.data.text,
     queue,
     name: parsed.data.name,
+    priority: parsed.data.priority,
   };
 }
