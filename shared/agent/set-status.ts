@@ -1,4 +1,4 @@
-import { listAgentWork } from '../conversation/conversation-store.js';
+import { listAgentWork, putIfUnchanged } from '../conversation/conversation-store.js';
 import type { Conversation } from '../conversation/model.js';
 import { TideError } from '../errors.js';
 import { pushWorklist } from '../push/worklist.js';
@@ -109,14 +109,7 @@ async function takeBackWaitingWork(deps: Deps, agentId: string): Promise<Convers
     const active: Conversation = { ...current, state: 'active', reassignAt: null, updatedAt: now, version: current.version + 1 };
     active.rank = rankOf(active, deps.config.priority);
     const result = await transactWrite(deps.db, [
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: active,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        },
-      },
+      putIfUnchanged(deps.tables, active, current.version),
       takeSlotUpToMax(deps.tables, agentId, now, ['online']),
     ]);
     // At maxLoad, the rest stay waiting; their reassign timer queues them.

@@ -53,3 +53,18 @@ export async function listAgentWork(deps: StoreDeps, agentId: string): Promise<C
 
 /** Conversations an agent still owns while offline that are active (they go back to the queue). */
 export const activeOnly = (conversations: Conversation[]) => conversations.filter((c) => c.state === 'active');
+
+/**
+ * The transaction item that writes a conversation's next image, if nobody changed it since
+ * `previousVersion` was read (optimistic concurrency: the loser re-reads and decides again).
+ */
+export function putIfUnchanged(tables: Deps['tables'], next: Conversation, previousVersion: number) {
+  return {
+    Put: {
+      TableName: tables.conversations,
+      Item: next,
+      ConditionExpression: 'version = :v',
+      ExpressionAttributeValues: { ':v': previousVersion },
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { putIfUnchanged } from './conversation-store.js';
 import { getAgent } from '../agent/agent-store.js';
 import { releaseSlot } from '../agent/load.js';
 import { TideError } from '../errors.js';
@@ -44,14 +45,7 @@ export async function scheduleFollowUp(deps: Deps, agentId: string, conversation
     };
     hidden.rank = rankOf(hidden, deps.config.priority);
     const result = await transactWrite(deps.db, [
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: hidden,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        },
-      },
+      putIfUnchanged(deps.tables, hidden, current.version),
       ...(current.state === 'active' ? [releaseSlot(deps.tables, agentId)] : []),
     ]);
     if (!result.committed) continue;

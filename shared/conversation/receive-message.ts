@@ -12,7 +12,7 @@ import { transactWrite } from '../storage/transactions.js';
 import { getAgent } from '../agent/agent-store.js';
 import { takeSlotUpToMax } from '../agent/load.js';
 import { armTimer } from '../timers/arm.js';
-import { getConversation } from './conversation-store.js';
+import { getConversation, putIfUnchanged } from './conversation-store.js';
 import { classifyCustomerMessage } from '../classifier/classify.js';
 import { priorityFromRules, raisedPriority } from '../routing/priority-rules.js';
 import { closeOnCustomersAnswer } from './close.js';
@@ -221,14 +221,7 @@ async function continueConversation(deps: Deps, existing: Conversation, message:
   return {
     conversation,
     slot,
-    write: {
-      Put: {
-        TableName: deps.tables.conversations,
-        Item: conversation,
-        ConditionExpression: 'version = :v',
-        ExpressionAttributeValues: { ':v': existing.version },
-      },
-    },
+    write: putIfUnchanged(deps.tables, conversation, existing.version),
   };
 }
 
@@ -242,14 +235,7 @@ function noteWithoutActing(deps: Deps, existing: Conversation, summary: Summary)
   conversation.rank = rankOf(conversation, deps.config.priority);
   return {
     conversation,
-    write: {
-      Put: {
-        TableName: deps.tables.conversations,
-        Item: conversation,
-        ConditionExpression: 'version = :v',
-        ExpressionAttributeValues: { ':v': existing.version },
-      },
-    },
+    write: putIfUnchanged(deps.tables, conversation, existing.version),
   };
 }
 

@@ -1,3 +1,4 @@
+import { putIfUnchanged } from './conversation-store.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addSeconds } from '../clock.js';
 import { isClosingQuestion } from '../classifier/classify.js';
@@ -67,14 +68,7 @@ export async function sendReply(
           ConditionExpression: 'attribute_not_exists(messageId)',
         },
       },
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: conversation,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        },
-      },
+      putIfUnchanged(deps.tables, conversation, current.version),
     ]);
     if (result.committed) {
       await pushWorklist(deps, input.agentId, [conversation]);

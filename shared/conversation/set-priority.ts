@@ -1,3 +1,4 @@
+import { putIfUnchanged } from './conversation-store.js';
 import { pushWorklist } from '../push/worklist.js';
 import { rankOf } from '../routing/priority.js';
 import type { Deps } from '../runtime/deps.js';
@@ -17,14 +18,7 @@ export async function setConversationPriority(deps: Deps, agentId: string, conve
     const next: Conversation = { ...current, priority, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
     next.rank = rankOf(next, deps.config.priority);
     const result = await transactWrite(deps.db, [
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: next,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        },
-      },
+      putIfUnchanged(deps.tables, next, current.version),
     ]);
     if (!result.committed) continue;
     await pushWorklist(deps, agentId, [next]);

@@ -1,3 +1,4 @@
+import { putIfUnchanged } from './conversation-store.js';
 import { getAgent } from '../agent/agent-store.js';
 import { releaseSlot, takeSlotUpToMax } from '../agent/load.js';
 import { TideError } from '../errors.js';
@@ -56,14 +57,7 @@ export async function transferConversation(
     moved.rank = rankOf(moved, deps.config.priority);
 
     const result = await transactWrite(deps.db, [
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: moved,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': current.version },
-        },
-      },
+      putIfUnchanged(deps.tables, moved, current.version),
       ...(wasActive ? [releaseSlot(deps.tables, agentId)] : []),
       ...('agentId' in target && wasActive
         ? [takeSlotUpToMax(deps.tables, target.agentId, now, ['online', 'away'])]

@@ -2,7 +2,7 @@ import { getAgent } from '../agent/agent-store.js';
 import { releaseSlot, takeSlotUpToMax } from '../agent/load.js';
 import { addSeconds } from '../clock.js';
 import { writeClose } from '../conversation/close.js';
-import { getConversation } from '../conversation/conversation-store.js';
+import { getConversation, putIfUnchanged } from '../conversation/conversation-store.js';
 import type { Conversation } from '../conversation/model.js';
 import { pushWorklist } from '../push/worklist.js';
 import { rankOf } from '../routing/priority.js';
@@ -91,14 +91,7 @@ async function perform(deps: Deps, current: Conversation, event: TimedEvent): Pr
   }
   next.rank = rankOf(next, deps.config.priority);
   const result = await transactWrite(deps.db, [
-    {
-      Put: {
-        TableName: deps.tables.conversations,
-        Item: next,
-        ConditionExpression: 'version = :v',
-        ExpressionAttributeValues: { ':v': current.version },
-      },
-    },
+    putIfUnchanged(deps.tables, next, current.version),
     ...extra,
   ]);
   if (!result.committed) return false;
