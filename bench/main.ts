@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: measures Tide on the local stack and prints one table per section (figures are
+ * printed, never asserted). See bench/README.md.
+ *
+ *   --seed N       workload seed (default 1): same seed, same messages, customers and pacing
+ *   --quick        a short run (CI smoke): fewer agents, messages, rates; 10k queued at most
+ *   --messages N   messages in the closed-loop latency run (default 300, quick 60)
+ *   --only 1,3     run only these sections
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The AWS SDK warns once per client that it will want Node 22 next year; that is known (README).
+const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+  const text = `${String(warning)} ${rest.map((r) => (typeof r === 'object' ? JSON.stringify(r) : String(r))).join(' ')}`;
+  if (text.includes('NodeVersionSupportWarning') || text.includes('require node >=22')) return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(projectRoot);
+
+function parseArgs(argv: string[]) {
+  const args = { seed: 1, quick: false, messages: undefined as number | undefined, only: [1, 2, 3, 4] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a.startsWith('--seed')) args.seed = Number(value());
+    else if (a.startsWith('--messages')) args.messages = Number(value());
+    else if (a.startsWith('--only')) args.only = value().split(',').map(Number);
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--seed N] [--messages N] [--only 1,2,3,4]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
+  if (args.messages !== undefined && !(Number.isInteger(args.messages) && args.messages > 0)) throw new Error('--messages must be a positive integer');
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = Date.now();
+const results: Record<string, unknown> = {
+  meta: {
+    date: new Date().toISOString(),
+    seed: args.seed,
+    quick: args.quick,
+    messages: args.messages,
+    node: process.versions.node,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    note: 'local stack on one machine: DynamoDB Local is not DynamoDB; latencies are local',
+  },
+};
+const failures: string[] = [];
+const printed: string[] = [];
+const print = (text: string) => {
+  printed.push(text);
+  console.log(text);
+};
+const timings: Record<string, { seconds: number; loadAverageBefore: number; loadAverageAfter: number }> = {};
+(results.meta as Record<string, unknown>).sections = timings;
+const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
+
+async function section<T>(n: number, name: string, run: () => Promise<T>, render: (r: T) => string) {
+  if (!args.only.includes(n)) return;
+  log(`[${n}] ${name}… (load average ${load1()})`);
+  const t = Date.now();
+  const loadAverageBefore = load1();
+  try {
+    const result = await run();
+    results[name] = result;
+    print(`${render(result)}\n`);
+  } catch (error) {
+    failures.push(name);
+    results[name] = { error: (error as Error).stack ?? String(error) };
+    print(`${n}. ${name}: FAILED: ${(error as Error).message}\n`);
+  }
+  timings[name] = { seconds: Math.round((Date.now() - t) / 1000), loadAverageBefore, loadAverageAfter: load1() };
+  log(`[${n}] ${name} took ${timings[name]!.seconds} s`);
+}
+
+print(
+  `Tide benchmark: seed ${args.seed}${args.quick ? ', quick' : ''}; ${cpus().length} cores, node ${process.versions.node}, ` +
+    `load average ${load1()} at start; local stack (DynamoDB Local is not DynamoDB)`,
+);
+if (load1() > 1) print('note: the machine is already busy (load average above 1): timings will be slower and noisier');
+print('');
+
+const { runLatency, printLatency } = await import('./sections/latency.js');
+await section(1, 'latency', () => runLatency({ seed: args.seed, quick: args.quick, messages: args.messages, projectRoot, log }), printLatency);
+const { runCost, printCost } = await import('./sections/cost.js');
+await section(2, 'cost', () => runCost({ seed: args.seed, quick: args.quick, log }), printCost);
+const { runRouting, printRouting } = await import('./sections/routing.js');
+await section(3, 'routing', () => runRouting({ seed: args.seed, quick: args.quick, log }), printRouting);
+const { runBundles, printBundles } = await import('./sections/bundles.js');
+await section(4, 'bundles', () => runBundles({ projectRoot, log }), printBundles);
+
+const seconds = Math.round((Date.now() - started) / 1000);
+(results.meta as Record<string, unknown>).seconds = seconds;
+const out = join(projectRoot, 'bench', 'results', 'latest.json');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+const loads = Object.entries(timings).map(([name, t]) => `${name} ${t.loadAverageBefore}→${t.loadAverageAfter}`).join(', ');
+print(`done in ${seconds} s (load average per section: ${loads}); figures in bench/results/latest.json, tables in latest.txt${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`);
+writeFileSync(join(dirname(out), 'latest.txt'), `${printed.join('\n')}\n`);
+// The in-process stack of section 2 leaves SDK sockets and timers behind; the run is over.
+process.exit(failures.length ? 1 : 0);
