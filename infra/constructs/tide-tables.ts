@@ -32,7 +32,7 @@ export function createTables(
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),
         sortKey: index.sortKey && attribute(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
       })),
       timeToLiveAttribute: def.timeToLiveAttribute,
       deletionProtection: true,

@@ -78,7 +78,7 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
       ? def.indexes.map((index) => ({
           IndexName: index.name,
           KeySchema: keySchema(index.partitionKey, index.sortKey),
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         }))
       : undefined,
   };

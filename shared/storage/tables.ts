@@ -16,6 +16,12 @@ export interface IndexDefinition {
   name: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /**
+   * `ALL` when queries read whole items from the index (the queue, the work lists); `KEYS_ONLY`
+   * when they only find keys. Every write to a projected attribute is also a write to the index,
+   * so a narrow projection is the cheapest index (see bench/: index writes dominate the bill).
+   */
+  projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -38,9 +44,9 @@ export const conversationsTable = {
   partitionKey: s('conversationId'),
   indexes: [
     // The routing queue: only queued conversations carry `queuedIn`; `rank` sorts best first.
-    { name: 'byQueue', partitionKey: s('queuedIn'), sortKey: s('rank') },
+    { name: 'byQueue', partitionKey: s('queuedIn'), sortKey: s('rank'), projection: 'ALL' },
     // An agent's work list: open conversations the agent owns (active or inactive).
-    { name: 'byAgent', partitionKey: s('assignedTo'), sortKey: s('rank') },
+    { name: 'byAgent', partitionKey: s('assignedTo'), sortKey: s('rank'), projection: 'ALL' },
   ],
 } as const satisfies TableDefinition;
 
@@ -51,9 +57,9 @@ export const messagesTable = {
   // message is also the dedupe check: no separate dedupe item, no extra write.
   partitionKey: s('messageId'),
   indexes: [
-    { name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt') },
+    { name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt'), projection: 'KEYS_ONLY' },
     // Outbound messages not yet acknowledged by the channel; the sweeper retries them.
-    { name: 'pendingDelivery', partitionKey: s('deliveryPending'), sortKey: s('nextAttemptAt') },
+    { name: 'pendingDelivery', partitionKey: s('deliveryPending'), sortKey: s('nextAttemptAt'), projection: 'KEYS_ONLY' },
   ],
 } as const satisfies TableDefinition;
 
@@ -69,14 +75,16 @@ export const agentsTable = {
   id: 'Agents',
   envVar: 'AGENTS_TABLE',
   partitionKey: s('agentId'),
-  indexes: [{ name: 'byStatus', partitionKey: s('status'), sortKey: s('agentId') }],
+  // Keys only: routing reads the ids here and the agents themselves consistently; the agent item
+  // changes on every push (`worklistSeq`), which must not rewrite an index copy each time.
+  indexes: [{ name: 'byStatus', partitionKey: s('status'), sortKey: s('agentId'), projection: 'KEYS_ONLY' }],
 } as const satisfies TableDefinition;
 
 export const connectionsTable = {
   id: 'Connections',
   envVar: 'CONNECTIONS_TABLE',
   partitionKey: s('connectionId'),
-  indexes: [{ name: 'byAgent', partitionKey: s('agentId'), sortKey: s('connectionId') }],
+  indexes: [{ name: 'byAgent', partitionKey: s('agentId'), sortKey: s('connectionId'), projection: 'KEYS_ONLY' }],
   // API Gateway ends every WebSocket connection after 2 h; a row whose $disconnect was lost expires.
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;

@@ -115,7 +115,7 @@ describe('DynamoDB tables (from shared/storage/tables.ts)', () => {
       expect(gsis).toContainEqual({
         IndexName: index.name,
         KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: index.projection },
       });
     }
     if (def.timeToLiveAttribute) {

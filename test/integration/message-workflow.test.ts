@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { getAgent } from '../../shared/agent/agent-store.js';
 import { setAgentStatus } from '../../shared/agent/set-status.js';
@@ -104,7 +104,10 @@ describe('messages drive the workflow', () => {
         ExpressionAttributeValues: { ':c': c.conversationId },
       }),
     );
-    expect(Items.map((m) => m.text)).toContain('Thank you!');
+    const texts = await Promise.all(
+      Items.map(async (key) => (await deps.db.send(new GetCommand({ TableName: deps.tables.messages, Key: { messageId: key.messageId } }))).Item!.text),
+    );
+    expect(texts).toContain('Thank you!');
     // A real message opens a new conversation.
     expect((await say(deps, '+1', 'New problem')).conversationId).not.toBe(c.conversationId);
   });
