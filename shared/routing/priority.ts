@@ -16,7 +16,9 @@ import type { Conversation } from '../conversation/model.js';
  *   tier 1  waiting on the agent, SLA breached
  *   tier 2  waiting on the agent, SLA about to breach
  *   tier 3  waiting on the agent
- *   tier 4  waiting on the agent, but stale (the customer wrote long ago, probably gone)
+ *   tier 4  waiting on the agent, but stale (the customer wrote long ago, probably gone): even a
+ *           breached SLA does not lift it, or stale work would always come first (an hour-old
+ *           conversation has long breached a two-minute SLA)
  *   tier 5  active, waiting on the customer
  *   tier 6  inactive (the customer went dark, or the conversation waits for its offline agent)
  *   tier 7  hidden until a follow-up time
@@ -68,9 +70,9 @@ export function tierOf(c: RankedFacts): Tier {
   if (c.state === 'inactive') return 6;
   if (c.waitingOn === 'customer') return 5;
   if (c.followUpDue) return 0;
+  if (c.stale) return 4;
   if (c.slaBreached) return 1;
-  if (c.slaNearBreach) return 2;
-  return c.stale ? 4 : 3;
+  return c.slaNearBreach ? 2 : 3;
 }
 
 export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorityWeights): string {

@@ -36,9 +36,9 @@ describe('priority in the queue and the work list', () => {
     expect(b.rank < a.rank).toBe(true);
   });
 
-  it('re-keys by timer: a conversation gone stale moves behind fresher work', async () => {
+  it('re-keys by timer: a conversation gone stale moves behind fresher work, breached or not', async () => {
     const deps = await createTestDeps({
-      queues: { default: { slaSeconds: 10_000 } },
+      queues: { default: { slaSeconds: 120 } },
       priority: { staleAfterSeconds: 600 },
       channels: { generic: { secret: 's' } },
     });
@@ -48,7 +48,7 @@ describe('priority in the queue and the work list', () => {
     const order = async () => (await nextQueued(deps, 'default', 10)).map((c) => c.customerId);
     expect(await order()).toEqual(['+old', '+fresh']);
     deps.clock.advance(100);
-    expect(await deps.timers.fireDue(deps)).toEqual(['stale']);
+    expect(await deps.timers.fireDue(deps)).toContain('stale');
     expect(await order()).toEqual(['+fresh', '+old']);
   });
 

@@ -49,6 +49,13 @@ describe('rankOf', () => {
     expect(sorted(stale, base, near, breached)).toEqual([breached, near, base, stale].map((c) => rankOf(c)));
   });
 
+  it('ranks stale work after fresh work even when its SLA is breached (it always is by then)', () => {
+    const staleBreached = { ...base, stale: true, slaBreached: true, waitingSince: '2026-11-21T08:00:00.000Z' };
+    const fresh = { ...base, waitingSince: '2026-11-21T10:00:00.000Z' };
+    expect(rankOf(fresh) < rankOf(staleBreached)).toBe(true);
+    expect(tierOf(staleBreached)).toBe(4);
+  });
+
   it('takes its weights from configuration', () => {
     const slow = { ...base, customerResponseSeconds: 1200 };
     const engaged = { ...base, waitingSince: '2026-11-21T10:04:00.000Z', customerResponseSeconds: 8 };

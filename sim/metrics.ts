@@ -1,0 +1,246 @@
+import type { Policy } from './policies.js';
+import { percentile, ratio } from './stats.js';
+import type { CustomerType, Workload } from './workload.js';
+
+/** What the simulator observed about one customer, from message timestamps. */
+export interface ContactRecord {
+  type: CustomerType;
+  firstMessageAt: number;
+  firstAgentAt?: number;
+  abandonedAt?: number;
+  /** The customer's questions (not the closing answer) and when an agent message answered each. */
+  questions: Array<{ at: number; answeredAt?: number }>;
+  replies: number;
+  /** Tide conversations this customer's messages went to (more than one if one was closed under them). */
+  conversationIds: string[];
+  closingAskedAt?: number;
+  closingAnswerAt?: number;
+}
+
+/** One sample of the floor (sim/engine.ts `sample`). */
+export interface TimelinePoint {
+  minute: number;
+  queueLength: number;
+  waitingForFirstResponse: number;
+  agentsOnline: number;
+  composing: number;
+  /** Idle (not composing) agents at or above preferred concurrency while work is queued. */
+  idleSlotsFull: number;
+  /** Idle agents below preferred concurrency while work is queued: should never happen. */
+  idleWithCapacity: number;
+  active: number;
+  preferred: number;
+}
+
+/** Totals over all samples: agent-samples in each state. */
+export interface FloorTally {
+  samples: number;
+  onShift: number;
+  composing: number;
+  idleSlotsFull: number;
+  idleWithCapacity: number;
+  idleQueueEmpty: number;
+}
+
+export interface Spread {
+  n: number;
+  p50?: number;
+  p90?: number;
+}
+
+export interface PolicyMetrics {
+  contacts: number;
+  /** First agent message minus first customer message, seconds; customers who gave up excluded. */
+  firstResponse: Record<'all' | CustomerType, Spread>;
+  /** Every answered question: agent message minus customer message, seconds. */
+  replyTime: Spread;
+  /** Share of customer questions answered within the queue SLA (unanswered ones count as missed). */
+  slaAttainment?: number;
+  slaMessages: number;
+  slaAttainmentEngaged?: number;
+  /** Customers who got no agent message within their patience and gave up. */
+  abandoned: number;
+  abandonedByType: Record<CustomerType, number>;
+  /** Neither answered nor given up when the last shift ended. */
+  unansweredAtEnd: number;
+  /** Tide conversations closed (by anyone) with at least one agent reply. */
+  handled: number;
+  handledPerAgentHour?: number;
+  /** Customers who got to the closing question (their questions all answered). */
+  resolved: number;
+  resolvedPerAgentHour?: number;
+  agentHours: number;
+  /** Share of on-shift time spent composing replies. */
+  utilisation?: number;
+  /** Replies composed for customers who had already given up. */
+  wastedReplies: number;
+  /** Customers whose messages went to more than one Tide conversation (closed under them). */
+  splitContacts: number;
+  capacity: { maxActiveSeen: number; observations: number; overMax: number; overPreferredUnexplained: number; counterDrift: number };
+  closes: Record<'agent' | 'classifier' | 'autoClose', number>;
+}
+
+export interface PolicyResult {
+  key: string;
+  label: string;
+  description: string;
+  metrics: PolicyMetrics;
+  diagnostics: {
+    timerEvents: Record<string, number>;
+    timersCreated: number;
+    pushes: number;
+    finalStates: Record<string, number>;
+    openWaitingOnAgentAtEnd: number;
+    missedPushes: number;
+    sweepAssigned: number;
+    staleActions: number;
+    domainErrors: number;
+    looks: number;
+    replies: number;
+    staleItemsSeen: number;
+    staleItemsInBreachTier: number;
+    stalePicks: number;
+    evidence: Array<{ kind: string; at: string; detail: Record<string, unknown> }>;
+    domainLog: { tally: Record<string, { level: string; count: number }>; examples: unknown[] };
+    endedAt: string;
+    /** Agent-samples by state: composing, idle with slots full while work was queued, idle with capacity while queued (a bug), idle with nothing queued. */
+    floor: FloorTally;
+    timeline: TimelinePoint[];
+  };
+  dbCalls: number;
+  /** DynamoDB calls by what caused them (nested causes count for the innermost). */
+  callsBy: Record<string, number>;
+  wallMs: number;
+}
+
+export interface MetricsInput {
+  policy: Policy;
+  workload: Workload;
+  contacts: ContactRecord[];
+  dayStart: number;
+  dayEnd: number;
+  endedAt: number;
+  closedBy: Map<string, 'agent' | 'classifier' | 'autoClose'>;
+  repliedConversations: Set<string>;
+  timerEvents: Record<string, number>;
+  capacity: PolicyMetrics['capacity'];
+  counters: {
+    missedPushes: number;
+    sweepAssigned: number;
+    staleActions: number;
+    domainErrors: number;
+    looks: number;
+    composeMs: number;
+    onShiftMs: number;
+    replies: number;
+    wastedReplies: number;
+    staleItemsSeen: number;
+    staleItemsInBreachTier: number;
+    stalePicks: number;
+  };
+  finalStates: Record<string, number>;
+  openWaitingOnAgent: number;
+  slaSeconds: number;
+  evidence: PolicyResult['diagnostics']['evidence'];
+  domainLog: PolicyResult['diagnostics']['domainLog'];
+  timersCreated: number;
+  pushes: number;
+  dbCalls: number;
+  callsBy: Record<string, number>;
+  timeline: TimelinePoint[];
+  floor: FloorTally;
+  wallMs: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  return { n: values.length, p50: percentile(values, 50), p90: percentile(values, 90) };
+}
+
+const types: CustomerType[] = ['engaged', 'slow', 'gone'];
+
+/** SLA attainment over questions asked at least one SLA before the end (later ones are undecided). */
+export function slaAttainment(contacts: readonly ContactRecord[], slaSeconds: number, endMs: number) {
+  let counted = 0;
+  let within = 0;
+  for (const c of contacts) {
+    for (const q of c.questions) {
+      if (q.at > endMs - slaSeconds * 1000) continue;
+      counted += 1;
+      if (q.answeredAt !== undefined && q.answeredAt - q.at <= slaSeconds * 1000) within += 1;
+    }
+  }
+  return { counted, within, attainment: ratio(within, counted) };
+}
+
+export function computeMetrics(input: MetricsInput): PolicyResult {
+  const { contacts } = input;
+  const served = contacts.filter((c) => c.abandonedAt === undefined && c.firstAgentAt !== undefined);
+  const frt = (list: ContactRecord[]) => spread(list.map((c) => (c.firstAgentAt! - c.firstMessageAt) / 1000));
+  const replyTimes = contacts.flatMap((c) => c.questions.filter((q) => q.answeredAt !== undefined).map((q) => (q.answeredAt! - q.at) / 1000));
+  const sla = slaAttainment(contacts, input.slaSeconds, input.dayEnd);
+  const slaEngaged = slaAttainment(contacts.filter((c) => c.type === 'engaged'), input.slaSeconds, input.dayEnd);
+  const abandonedByType = Object.fromEntries(types.map((t) => [t, contacts.filter((c) => c.type === t && c.abandonedAt !== undefined).length])) as Record<CustomerType, number>;
+  const handled = [...input.closedBy.keys()].filter((id) => input.repliedConversations.has(id)).length;
+  const agentHours = input.counters.onShiftMs / 3_600_000;
+  const resolved = contacts.filter((c) => c.closingAskedAt !== undefined).length;
+  const closes = { agent: 0, classifier: 0, autoClose: 0 };
+  for (const by of input.closedBy.values()) closes[by] += 1;
+
+  const metrics: PolicyMetrics = {
+    contacts: contacts.length,
+    firstResponse: {
+      all: frt(served),
+      engaged: frt(served.filter((c) => c.type === 'engaged')),
+      slow: frt(served.filter((c) => c.type === 'slow')),
+      gone: frt(served.filter((c) => c.type === 'gone')),
+    },
+    replyTime: spread(replyTimes),
+    slaAttainment: sla.attainment,
+    slaMessages: sla.counted,
+    slaAttainmentEngaged: slaEngaged.attainment,
+    abandoned: contacts.filter((c) => c.abandonedAt !== undefined).length,
+    abandonedByType,
+    unansweredAtEnd: contacts.filter((c) => c.abandonedAt === undefined && c.firstAgentAt === undefined).length,
+    handled,
+    handledPerAgentHour: agentHours > 0 ? handled / agentHours : undefined,
+    resolved,
+    resolvedPerAgentHour: agentHours > 0 ? resolved / agentHours : undefined,
+    agentHours,
+    utilisation: ratio(input.counters.composeMs, input.counters.onShiftMs),
+    wastedReplies: input.counters.wastedReplies,
+    splitContacts: contacts.filter((c) => c.conversationIds.length > 1).length,
+    capacity: input.capacity,
+    closes,
+  };
+  return {
+    key: input.policy.key,
+    label: input.policy.label,
+    description: input.policy.description,
+    metrics,
+    diagnostics: {
+      timerEvents: input.timerEvents,
+      timersCreated: input.timersCreated,
+      pushes: input.pushes,
+      finalStates: input.finalStates,
+      openWaitingOnAgentAtEnd: input.openWaitingOnAgent,
+      missedPushes: input.counters.missedPushes,
+      sweepAssigned: input.counters.sweepAssigned,
+      staleActions: input.counters.staleActions,
+      domainErrors: input.counters.domainErrors,
+      looks: input.counters.looks,
+      replies: input.counters.replies,
+      staleItemsSeen: input.counters.staleItemsSeen,
+      staleItemsInBreachTier: input.counters.staleItemsInBreachTier,
+      stalePicks: input.counters.stalePicks,
+      evidence: input.evidence,
+      domainLog: input.domainLog,
+      endedAt: new Date(input.endedAt).toISOString(),
+      floor: input.floor,
+      // Every 5 minutes is enough to see the day's shape, and keeps the JSON small.
+      timeline: input.timeline.filter((p) => p.minute % 5 === 0),
+    },
+    dbCalls: input.dbCalls,
+    callsBy: input.callsBy,
+    wallMs: input.wallMs,
+  };
+}
