@@ -1,16 +1,8 @@
 /** Small helpers shared by the benchmark sections: seeded randomness, statistics, tables. */
+import { mulberry32 } from '../../sim/prng.js';
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same workload. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the simulator's mulberry32): the same seed gives the same workload. */
+export const rng = (seed: number): (() => number) => mulberry32(seed >>> 0 || 0x9e3779b9);
 
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
