@@ -79,7 +79,12 @@ export async function sendReply(
       const stored = await deps.db.send(
         new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }),
       );
-      if (stored.Item) return { messageId, conversation: current, repeated: true };
+      if (stored.Item) {
+        // A client retry, maybe after a failure between storing and arming: make sure the timer
+        // is armed (a no-op when it is).
+        await armTimer(deps, current);
+        return { messageId, conversation: current, repeated: true };
+      }
     }
   }
   throw new Error('send: too much contention on one conversation');
