@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { channelSecret } from '../shared/channels/generic/channel-secret.js';
 import { parseGenericInbound } from '../shared/channels/generic/inbound-request.js';
 import { signatureHeader } from '../shared/channels/generic/signature.js';
 import { errorResponse, json } from '../shared/contract/http-responses.js';
@@ -11,7 +12,8 @@ const deps = depsFromEnv();
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-    const message = parseGenericInbound(deps.config, { rawBody, signature: event.headers[signatureHeader] });
+    const secret = await channelSecret(deps);
+    const message = parseGenericInbound(deps.config, secret, { rawBody, signature: event.headers[signatureHeader] });
     const received = await receiveMessage(deps, message);
     const ids = { conversationId: received.conversationId, messageId: received.messageId };
     return json(received.duplicate ? 200 : 202, ids);

@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
@@ -166,6 +167,13 @@ export const timerArmingHandlers: readonly HandlerName[] = [
   webSocketRoutes.actions,
   webSocketRoutes.disconnect,
   scheduledHandlers.timer.handler,
+];
+
+/** Handlers that verify inbound or sign outbound generic-channel messages: they read its key. */
+export const channelSigningHandlers: readonly HandlerName[] = [
+  'inbound-message',
+  webSocketRoutes.actions,
+  scheduledHandlers.sweep.handler,
 ];
 
 /** Construct ids of the functions, e.g. `inbound-message` → `InboundMessage`. */
@@ -481,6 +489,26 @@ export class TideStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(everySeconds / 60)),
       targets: [new targets.LambdaFunction(fn(scheduledHandlers.sweep.handler), { retryAttempts: 0 })],
     });
+
+    // The generic channel's signing key ---------------------------------------------------------
+    const generic = settings.config.channels.generic;
+    if (generic?.secret) {
+      Annotations.of(this).addWarningV2(
+        'tide:literal-channel-secret',
+        'channels.generic.secret is written into the template and the functions\' environment: store the key ' +
+          'in Secrets Manager and set channels.generic.secretId instead.',
+      );
+    }
+    if (generic?.secretId) {
+      const id = generic.secretId;
+      const secret = !id.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretNameV2(this, 'ChannelSecret', id)
+        : /-[A-Za-z0-9]{6}$/.test(id)
+          ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ChannelSecret', id)
+          : secretsmanager.Secret.fromSecretPartialArn(this, 'ChannelSecret', id);
+      // Only the functions that verify inbound or sign outbound messages read it.
+      for (const name of channelSigningHandlers) secret.grantRead(fn(name));
+    }
 
     // Agents from the configuration, written at every deployment that changes them --------------
     const seedAgents = fn(deploymentHandlers.seedAgents.handler);

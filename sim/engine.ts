@@ -178,7 +178,17 @@ export async function runPolicy(options: RunOptions): Promise<PolicyResult> {
     if (agent) agent.dirty = true;
   });
 
-  const deps: Deps = { db, tables: tableNamesFromEnv(full), config, clock, pusher, http: async () => ({ status: 200 }), timers };
+  const deps: Deps = {
+    db,
+    tables: tableNamesFromEnv(full),
+    config,
+    clock,
+    pusher,
+    http: async () => ({ status: 200 }),
+    timers,
+    // The simulated channel has a literal secret: nothing to read.
+    secrets: { read: async () => { throw new Error('no Secrets Manager in the simulator'); } },
+  };
 
   // ---- the event queue ----------------------------------------------------------------------
   let seq = 0;

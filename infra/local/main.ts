@@ -3,7 +3,7 @@
  * everything it started.
  *
  *   HOST (127.0.0.1)  PORT (3000, HTTP)  WS_PORT (3001)  TIDE_CONFIG (a JSON file)
- *   DYNAMODB_PORT, MANAGEMENT_PORT, SCHEDULER_PORT (free ports unless set)
+ *   DYNAMODB_PORT, MANAGEMENT_PORT, SCHEDULER_PORT, SECRETS_PORT (free ports unless set)
  *   DYNAMODB_ENDPOINT (reuse a running DynamoDB Local instead of starting one)
  *   SWEEP_INTERVAL_SECONDS (30)
  */
@@ -29,6 +29,7 @@ try {
     dynamodbPort: port('DYNAMODB_PORT'),
     managementPort: port('MANAGEMENT_PORT'),
     schedulerPort: port('SCHEDULER_PORT'),
+    secretsPort: port('SECRETS_PORT'),
     dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     sweepIntervalSeconds: Number(process.env.SWEEP_INTERVAL_SECONDS) || undefined,
   });

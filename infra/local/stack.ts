@@ -13,6 +13,7 @@ import { freePort } from './free-port.js';
 import { startHttpGateway, type HttpGatewayRoute } from './http-gateway.js';
 import { startManagementApi } from './management-api.js';
 import { startSchedulerEmulator } from './scheduler-emulator.js';
+import { startSecretsEmulator } from './secrets-emulator.js';
 import { startWebSocketGateway, type WebSocketEvent } from './websocket-gateway.js';
 
 export interface LocalStackOptions {
@@ -22,6 +23,7 @@ export interface LocalStackOptions {
   wsPort?: number;
   managementPort?: number;
   schedulerPort?: number;
+  secretsPort?: number;
   /** Reuse a running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   dynamodbEndpoint?: string;
   dynamodbPort?: number;
@@ -64,13 +66,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const schedulerPort = options.schedulerPort ?? (await freePort(host));
     const timerTargetArn = `arn:aws:lambda:${localRegion}:000000000000:function:tide-${scheduledHandlers.timer.handler}`;
     const tokens = await createDevTokenIssuer();
+    // The channel secret goes through Secrets Manager as in AWS: a literal secret in the local
+    // config is put into the emulator, and the handlers get its id instead of the key.
+    const secretsPort = options.secretsPort ?? (await freePort(host));
+    const localSecretId = 'tide/channels/generic';
+    const generic = options.config.channels.generic;
+    const secrets = await startSecretsEmulator({
+      host,
+      port: secretsPort,
+      secrets: generic?.secret ? { [localSecretId]: generic.secret } : {},
+    });
+    stops.push(() => secrets.close());
+    const handlerConfig = generic?.secret
+      ? { ...options.config, channels: { ...options.config.channels, generic: { ...generic, secret: undefined, secretId: localSecretId } } }
+      : options.config;
     Object.assign(process.env, {
       ...tableEnv,
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       [environment.dynamodbEndpoint]: endpoint,
-      [environment.config]: JSON.stringify(options.config),
+      [environment.config]: JSON.stringify(handlerConfig),
+      [environment.secretsEndpoint]: `http://${host}:${secretsPort}`,
       [environment.managementEndpoint]: `http://${host}:${managementPort}`,
       [environment.jwksUrl]: `http://${host}:${httpPort}/.well-known/jwks.json`,
       [environment.tokenIssuer]: tokens.issuer,

@@ -35,12 +35,21 @@ export const agentConfigSchema = z
     message: 'maxLoad must be at least preferredConcurrency',
   });
 
-export const genericChannelSchema = z.strictObject({
-  /** HMAC-SHA256 key for inbound and outbound signatures. */
-  secret: z.string().min(1),
-  /** Where agent replies are POSTed; without it replies are stored but not delivered. */
-  outboundUrl: z.url().optional(),
-});
+export const genericChannelSchema = z
+  .strictObject({
+    /**
+     * HMAC-SHA256 key for inbound and outbound signatures, given literally (the local stack, or
+     * DESIGN §4's example); deployed stacks should use `secretId` instead.
+     */
+    secret: z.string().min(1).optional(),
+    /** A Secrets Manager secret (name or ARN) whose string value is the key. */
+    secretId: z.string().min(1).max(2048).optional(),
+    /** Where agent replies are POSTed; without it replies are stored but not delivered. */
+    outboundUrl: z.url().optional(),
+  })
+  .refine((c) => (c.secret === undefined) !== (c.secretId === undefined), {
+    message: 'the generic channel takes exactly one of secret or secretId',
+  });
 
 /** Agent presence and reactivation (an extension of DESIGN §4's shape; every field optional). */
 export const routingConfigSchema = z.strictObject({

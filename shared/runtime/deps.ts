@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SecretReader } from '../channels/generic/channel-secret.js';
 import type { Clock } from '../clock.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
@@ -21,4 +22,5 @@ export interface Deps {
   pusher: Pusher;
   http: HttpSend;
   timers: TimerScheduler;
+  secrets: SecretReader;
 }

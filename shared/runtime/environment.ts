@@ -21,6 +21,8 @@ export const environment = {
   timerRoleArn: 'TIMER_ROLE_ARN',
   /** Queue for timer fires Scheduler could not deliver. */
   timerDeadLetterArn: 'TIMER_DLQ_ARN',
+  /** Local stack only: the Secrets Manager emulator. */
+  secretsEndpoint: 'SECRETS_ENDPOINT',
   /** Local stack only: the Scheduler emulator. */
   schedulerEndpoint: 'SCHEDULER_ENDPOINT',
   /** Local stack only: DynamoDB endpoint override (DynamoDB Local). */

@@ -1,3 +1,4 @@
+import { secretsManagerReader } from '../channels/generic/channel-secret.js';
 import { systemClock } from '../clock.js';
 import { parseConfig } from '../config/schema.js';
 import { managementApiPusher } from '../push/pusher.js';
@@ -29,6 +30,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
       : { post: async () => { throw new Error(`${environment.managementEndpoint} is not set`); } },
     http: fetchSend,
     timers: timerSchedulerFromEnv(env),
+    secrets: secretsManagerReader(env[environment.secretsEndpoint] || undefined, env),
   };
 }
 

@@ -453,6 +453,33 @@ describe('settings from context', () => {
     expect(() => build({ 'tide:config': {}, 'tide:configFile': 'x.json' })).toThrow(/not both/);
   });
 
+  it('a channel secret in Secrets Manager: only the signing functions may read it, and no key is in the template', () => {
+    const config = { channels: { generic: { secretId: 'tide/channels/generic', outboundUrl: 'https://example.com/out' } } };
+    const { stack, template: t } = build({ 'tide:config': config });
+    const readers = (t: Template) => {
+      const fns = t.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+      const policies = Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+      return Object.values(fns)
+        .filter((fn) => {
+          const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+          return policies.some(
+            (p) =>
+              JSON.stringify(p.Properties.Roles).includes(roleId) &&
+              JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') &&
+              JSON.stringify(p.Properties.PolicyDocument).includes('secret:tide/channels/generic'),
+          );
+        })
+        .map((fn) => String(fn.Properties.Description).replace('Tide ', ''))
+        .sort();
+    };
+    expect(readers(t)).toEqual(['agent-action', 'inbound-message', 'sweep']);
+    expect(JSON.stringify(t.toJSON())).not.toContain('"secret":');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channels.generic.secret is written'));
+    const literal = build({ 'tide:config': { channels: { generic: { secret: 'dev-secret' } } } });
+    Annotations.fromStack(literal.stack).hasWarning('/Tide', Match.stringLikeRegexp('channels.generic.secret is written'));
+    expect(readers(literal.template)).toEqual([]);
+  });
+
   it('without tide:auth: placeholder token settings and a warning', () => {
     const vars = lambdaFor(webSocketRoutes.authorizer)[1].Properties.Environment.Variables;
     expect(vars[environment.tokenIssuer]).toBe(placeholderAuth.issuer);

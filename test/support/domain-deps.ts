@@ -90,6 +90,9 @@ export async function createTestDeps(input: TideConfigInput, http?: HttpSend): P
     pusher: new RecordingPusher(),
     http: http ?? (async () => ({ status: 200 })),
     timers: new VirtualScheduler(clock),
+    // Domain tests configure literal channel secrets; the Secrets Manager path is tested against
+    // its emulation (test/integration/secrets-emulator.test.ts) and end to end.
+    secrets: { read: async () => { throw new Error('no Secrets Manager in domain tests'); } },
     connect: async (agentId) => {
       const connectionId = `conn-${agentId}`;
       await registerConnection(deps, { connectionId, agentId, role: 'agent' });

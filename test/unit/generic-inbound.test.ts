@@ -31,25 +31,26 @@ describe('generic channel signature', () => {
 
 describe('parseGenericInbound', () => {
   it('defaults the queue and keeps the fields', () => {
-    expect(parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', name: 'Ana' }))).toEqual({
+    expect(parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: 'Hi', name: 'Ana' }))).toEqual({
       channel: 'generic', externalId: 'e', from: '+1', text: 'Hi', queue: 'default', name: 'Ana', priority: undefined,
     });
-    expect(parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', priority: 2 })).priority).toBe(2);
-    expect(codeOf(() => parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', priority: 'high' })))).toBe('invalid_request');
+    expect(parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: 'Hi', priority: 2 })).priority).toBe(2);
+    expect(codeOf(() => parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: 'Hi', priority: 'high' })))).toBe('invalid_request');
   });
 
   it('checks size before signature, signature before JSON, JSON before fields, fields before queue', () => {
     const huge = request({ externalId: 'e', from: '+1', text: 'x'.repeat(70_000) });
-    expect(codeOf(() => parseGenericInbound(config, { ...huge, signature: 'bad' }))).toBe('payload_too_large');
-    expect(codeOf(() => parseGenericInbound(config, { ...request('not json'), signature: undefined }))).toBe('invalid_signature');
-    expect(codeOf(() => parseGenericInbound(config, request('not json')))).toBe('invalid_request');
-    expect(codeOf(() => parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: 'Hi', queue: 'x' })))).toBe('unknown_queue');
-    expect(codeOf(() => parseGenericInbound(config, request({ externalId: 'e', from: '+1', text: '   ' })))).toBe('invalid_request');
+    expect(codeOf(() => parseGenericInbound(config, 'k', { ...huge, signature: 'bad' }))).toBe('payload_too_large');
+    expect(codeOf(() => parseGenericInbound(config, 'k', { ...request('not json'), signature: undefined }))).toBe('invalid_signature');
+    expect(codeOf(() => parseGenericInbound(config, 'k', request('not json')))).toBe('invalid_request');
+    expect(codeOf(() => parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: 'Hi', queue: 'x' })))).toBe('unknown_queue');
+    expect(codeOf(() => parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: '   ' })))).toBe('invalid_request');
   });
 
   it('refuses every message when no channel secret is configured', () => {
     const open = parseConfig({});
-    expect(codeOf(() => parseGenericInbound(open, request({ externalId: 'e', from: '+1', text: 'Hi' })))).toBe('invalid_signature');
+    expect(open.channels.generic).toBeUndefined();
+    expect(codeOf(() => parseGenericInbound(open, undefined, request({ externalId: 'e', from: '+1', text: 'Hi' })))).toBe('invalid_signature');
   });
 });
 
@@ -68,6 +69,8 @@ describe('parseConfig', () => {
     [{ agents: [{ id: 'a', queues: ['nope'] }] }, 'unknown queue'],
     [{ agents: [{ id: 'a' }, { id: 'a' }] }, 'twice'],
     [{ surprise: true }, 'surprise'],
+    [{ channels: { generic: { secret: 'a', secretId: 'b' } } }, 'exactly one'],
+    [{ channels: { generic: {} } }, 'exactly one'],
   ])('refuses %j, naming the problem', (input, problem) => {
     expect(() => parseConfig(input)).toThrow(problem);
   });

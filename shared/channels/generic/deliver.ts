@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../../runtime/deps.js';
 import { logger } from '../../runtime/logger.js';
 import { isConditionFailure } from '../../storage/transactions.js';
+import { channelSecret } from './channel-secret.js';
 import { sign, signatureHeader } from './signature.js';
 
 /**
@@ -42,7 +43,9 @@ export async function deliverMessage(deps: Deps, messageId: string, options: { a
     to: message.to,
     text: message.text,
   });
-  const headers = { 'content-type': 'application/json', [signatureHeader]: sign(channel.secret, body) };
+  const secret = await channelSecret(deps);
+  if (!secret) return 'not-pending';
+  const headers = { 'content-type': 'application/json', [signatureHeader]: sign(secret, body) };
   const rounds = options.attempts ?? 3;
   let status: number | string = 'none';
   for (let attempt = 0; attempt < rounds; attempt++) {

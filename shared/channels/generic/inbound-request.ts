@@ -27,12 +27,13 @@ const bodySchema = z.object({
  */
 export function parseGenericInbound(
   config: TideConfig,
+  /** The channel's signing key (shared/channels/generic/channel-secret.ts); none refuses all. */
+  secret: string | undefined,
   request: { rawBody: Buffer; signature: string | undefined },
 ): InboundMessage {
   if (request.rawBody.byteLength > maxBodyBytes) {
     throw new TideError('payload_too_large', `the body is over ${maxBodyBytes} bytes`);
   }
-  const secret = config.channels.generic?.secret;
   if (!secret || !isValidSignature(secret, request.rawBody, request.signature)) {
     throw new TideError('invalid_signature', 'X-Tide-Signature is missing or does not match the body');
   }
