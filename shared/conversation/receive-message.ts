@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { listAgentConnections } from '../agent/connections.js';
 import { classifyCustomerMessage } from '../classifier/classify.js';
 import { TideError } from '../errors.js';
 import { inboundMessageId } from '../ids.js';
@@ -156,11 +157,19 @@ async function afterReceive(deps: Deps, conversation: Conversation, previous: Co
   }
   if (conversation.assignedTo) {
     const { lastMessage } = conversation;
-    await sendToAgent(deps, conversation.assignedTo, {
-      type: 'message',
-      conversationId: conversation.conversationId,
-      message: { id: lastMessage.messageId, direction: lastMessage.direction, text: lastMessage.text, at: lastMessage.at },
-    });
-    await pushWorklist(deps, conversation.assignedTo, [conversation]);
+    // Both frames go to the same connections: list them once (this runs for every message).
+    const connectionIds = await listAgentConnections(deps, conversation.assignedTo);
+    if (connectionIds.length === 0) return;
+    await sendToAgent(
+      deps,
+      conversation.assignedTo,
+      {
+        type: 'message',
+        conversationId: conversation.conversationId,
+        message: { id: lastMessage.messageId, direction: lastMessage.direction, text: lastMessage.text, at: lastMessage.at },
+      },
+      connectionIds,
+    );
+    await pushWorklist(deps, conversation.assignedTo, [conversation], connectionIds);
   }
 }

@@ -87,8 +87,14 @@ export async function sendToAgent(deps: Deps, agentId: string, frame: object, co
  * `fresh` are conversations this invocation just wrote: the work-list index is eventually
  * consistent, so their current images replace whatever the index returned ("read your writes").
  */
-export async function pushWorklist(deps: Deps, agentId: string, fresh: readonly Conversation[] = []): Promise<void> {
-  const connectionIds = await listAgentConnections(deps, agentId);
+export async function pushWorklist(
+  deps: Deps,
+  agentId: string,
+  fresh: readonly Conversation[] = [],
+  /** The agent's connections, when the caller has just listed them. */
+  knownConnectionIds?: string[],
+): Promise<void> {
+  const connectionIds = knownConnectionIds ?? (await listAgentConnections(deps, agentId));
   if (connectionIds.length === 0) return;
   const agent = await takeWorklistSeq(deps, agentId);
   if (!agent) return;

@@ -30,7 +30,7 @@ export async function armTimer(deps: Deps, conversation: Conversation, firedGen?
     const armedAt = firedGen !== undefined && gen === firedGen ? null : current.armedAt;
     const stillArmed = armedAt && Date.parse(armedAt) > deps.clock.now().getTime() - fireLatenessMs;
     if (!next || (stillArmed && armedAt! <= next)) {
-      if (armedAt === null && current.armedAt) await clearArmed(deps, current);
+      if (armedAt === null && current.armedAt) await withdrawArming(deps, current.conversationId, gen);
       return;
     }
     try {
@@ -55,35 +55,30 @@ export async function armTimer(deps: Deps, conversation: Conversation, firedGen?
         gen: gen + 1,
       });
     } catch (error) {
-      // Without the schedule the stored arming would be a lie: withdraw it so the next write
-      // (or the sweep) arms again.
+      // Without the schedule the stored arming would be a lie: withdraw it so that the next write
+      // to the conversation (or the channel's retry of this message) arms again.
       logger.error('could not create a timer schedule', { conversationId: current.conversationId, error: (error as Error).name });
-      await deps.db.send(
-        new UpdateCommand({
-          TableName: deps.tables.conversations,
-          Key: { conversationId: current.conversationId },
-          UpdateExpression: 'REMOVE armedAt',
-          ConditionExpression: 'armedGen = :gen',
-          ExpressionAttributeValues: { ':gen': gen + 1 },
-        }),
-      ).catch(() => undefined);
+      await withdrawArming(deps, current.conversationId, gen + 1).catch(() => undefined);
       throw error;
     }
     return;
   }
 }
 
-async function clearArmed(deps: Deps, conversation: Conversation) {
+/**
+ * Forgets the arming of generation `gen` (it fired, or its schedule could not be created).
+ * Bumping the version makes a concurrent write from an older image retry rather than restore the
+ * stale arming, which would stop later deadlines from being armed.
+ */
+async function withdrawArming(deps: Deps, conversationId: string, gen: number) {
   await deps.db
     .send(
       new UpdateCommand({
         TableName: deps.tables.conversations,
-        Key: { conversationId: conversation.conversationId },
-        // Bumping the version makes a concurrent write from an older image retry rather than
-        // restore the stale arming (which would stop future deadlines from being armed).
+        Key: { conversationId },
         UpdateExpression: 'REMOVE armedAt ADD version :one',
         ConditionExpression: 'armedGen = :gen',
-        ExpressionAttributeValues: { ':gen': conversation.armedGen ?? 0, ':one': 1 },
+        ExpressionAttributeValues: { ':gen': gen, ':one': 1 },
       }),
     )
     .catch((error) => {
