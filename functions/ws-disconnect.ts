@@ -1,14 +1,15 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { disconnectAgent } from '../shared/agent/presence.js';
+import { connectionGone } from '../shared/agent/presence.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
 
 const deps = depsFromEnv();
 
 /**
  * `$disconnect`: forgets the connection and, if it was the agent's last, starts the presence grace
- * timer. Best effort in API Gateway (it may never come), hence the TTL on connections.
+ * timer. Best effort in API Gateway (it may never come): a push answered 410 does the same, and
+ * the sweep catches agents left with no live connection.
  */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
-  await disconnectAgent(deps, event.requestContext.connectionId);
+  await connectionGone(deps, event.requestContext.connectionId);
   return { statusCode: 200 };
 };

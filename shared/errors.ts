@@ -15,10 +15,25 @@ export class TideError extends Error {
   constructor(
     readonly code: TideErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'TideError';
   }
 }
 
 export const isTideError = (error: unknown): error is TideError => error instanceof TideError;
+
+/**
+ * The same items kept changing under a command for all its attempts (shared/storage/commit.ts).
+ * A fault of load, not of input: answered as an internal error, and safe to retry.
+ */
+export class ContentionError extends Error {
+  constructor(
+    readonly command: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${command}: the items kept changing; gave up`, options);
+    this.name = 'ContentionError';
+  }
+}

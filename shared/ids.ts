@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const digest = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 26);
 
-export const newConversationId = (): string => `c_${randomUUID()}`;
+/** 128 random bits, base64url: short ids keep the items that list them (an agent's `holds`) small. */
+export const newConversationId = (): string => `c_${randomBytes(16).toString('base64url')}`;
 
 /**
  * An inbound message's id is derived from the channel and the channel's own message id, so a
@@ -11,9 +12,5 @@ export const newConversationId = (): string => `c_${randomUUID()}`;
  */
 export const inboundMessageId = (channel: string, externalId: string): string => `mi_${digest(channel, externalId)}`;
 
-/**
- * An agent reply carrying a `requestId` gets an id derived from it, so a client that retries a
- * `send` after a lost ack does not message the customer twice.
- */
-export const outboundMessageId = (agentId: string, conversationId: string, requestId?: string): string =>
-  requestId ? `mo_${digest(agentId, conversationId, requestId)}` : `mo_${randomUUID()}`;
+/** The one automatic closing message a conversation may get (derived, so it is stored once). */
+export const closingMessageId = (conversationId: string): string => `mo_${digest('tide', conversationId, 'closing-message')}`;

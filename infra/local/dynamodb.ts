@@ -81,6 +81,7 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
           Projection: { ProjectionType: index.projection },
         }))
       : undefined,
+    StreamSpecification: def.stream ? { StreamEnabled: true, StreamViewType: def.stream } : undefined,
   };
 }
 

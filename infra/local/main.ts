@@ -3,10 +3,12 @@
  * everything it started.
  *
  *   HOST (127.0.0.1)  PORT (3000, HTTP)  WS_PORT (3001)  TIDE_CONFIG (a JSON file)
- *   DYNAMODB_PORT, MANAGEMENT_PORT, SCHEDULER_PORT, SECRETS_PORT (free ports unless set)
+ *   DYNAMODB_PORT, MANAGEMENT_PORT, SCHEDULER_PORT, SECRETS_PORT, SQS_PORT (free ports unless set)
  *   DYNAMODB_ENDPOINT (reuse a running DynamoDB Local instead of starting one)
  *   SWEEP_INTERVAL_SECONDS (30)
+ *   TIDE_INDEX_LAG_MS ("200-1000": index queries see writes that late, as DynamoDB's GSIs can)
  */
+import { indexLagFromEnv } from './index-lag.js';
 import { loadLocalConfig } from './local-config.js';
 import { startLocalStack } from './stack.js';
 
@@ -30,6 +32,8 @@ try {
     managementPort: port('MANAGEMENT_PORT'),
     schedulerPort: port('SCHEDULER_PORT'),
     secretsPort: port('SECRETS_PORT'),
+    sqsPort: port('SQS_PORT'),
+    indexLag: indexLagFromEnv(process.env.TIDE_INDEX_LAG_MS),
     dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     sweepIntervalSeconds: Number(process.env.SWEEP_INTERVAL_SECONDS) || undefined,
   });

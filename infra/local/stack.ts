@@ -2,14 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getAgent, upsertAgentProfile } from '../../shared/agent/agent-store.js';
 import type { TideConfig } from '../../shared/config/schema.js';
-import { httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
+import { httpRoutes, jobQueues, scheduledHandlers, streamConsumers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
 import { json } from '../../shared/contract/http-responses.js';
-import { createDocumentClient } from '../../shared/storage/document-client.js';
+import { difference, snapshot } from '../../shared/storage/capacity-meter.js';
+import { createDocumentClient, decorateNewClients } from '../../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
 import { environment } from '../../shared/runtime/environment.js';
 import { createDevTokenIssuer, isRole } from './dev-tokens.js';
 import { createTables, localCredentials, localRegion, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.js';
 import { freePort } from './free-port.js';
+import { installIndexLag, type IndexLagOptions } from './index-lag.js';
+import { startQueuePoller } from './queue-poller.js';
+import { startSqsEmulator } from './sqs-emulator.js';
+import { startStreamPoller } from './stream-poller.js';
 import { startHttpGateway, type HttpGatewayRoute } from './http-gateway.js';
 import { startManagementApi } from './management-api.js';
 import { startSchedulerEmulator } from './scheduler-emulator.js';
@@ -24,6 +29,9 @@ export interface LocalStackOptions {
   managementPort?: number;
   schedulerPort?: number;
   secretsPort?: number;
+  sqsPort?: number;
+  /** Emulate DynamoDB's GSI lag (DynamoDB Local has none): index queries see writes only after this. */
+  indexLag?: IndexLagOptions;
   /** Reuse a running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   dynamodbEndpoint?: string;
   dynamodbPort?: number;
@@ -59,6 +67,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stops.push(() => dynamodb!.stop());
       endpoint = dynamodb.endpoint;
     }
+    // Before any handler loads: handlers build their DynamoDB clients when their module loads.
+    if (options.indexLag) decorateNewClients((client) => installIndexLag(client, options.indexLag));
     const tableEnv = await createTables(endpoint, `tide-${randomBytes(4).toString('hex')}-`);
 
     const httpPort = options.httpPort ?? 3000;
@@ -77,6 +87,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       secrets: generic?.secret ? { [localSecretId]: generic.secret } : {},
     });
     stops.push(() => secrets.close());
+    // Outbound messages wait in an SQS queue for delivery, as in AWS, and routing rechecks wait
+    // out their delay in another; poison jobs end in each one's dead-letter queue.
+    const sqsPort = options.sqsPort ?? (await freePort(host));
+    const sqs = await startSqsEmulator({
+      host,
+      port: sqsPort,
+      queues: jobQueues.flatMap((q) => [
+        { name: `${q.id}-dlq` },
+        { name: q.id, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds, redrive: { deadLetterQueueName: `${q.id}-dlq`, maxReceiveCount: q.maxReceiveCount ?? 5 } },
+      ]),
+    });
+    stops.push(() => sqs.close());
     const handlerConfig = generic?.secret
       ? { ...options.config, channels: { ...options.config.channels, generic: { ...generic, secret: undefined, secretId: localSecretId } } }
       : options.config;
@@ -88,6 +110,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [environment.dynamodbEndpoint]: endpoint,
       [environment.config]: JSON.stringify(handlerConfig),
       [environment.secretsEndpoint]: `http://${host}:${secretsPort}`,
+      [environment.sqsEndpoint]: sqs.url,
+      ...Object.fromEntries(jobQueues.map((q) => [q.envVar, sqs.queueUrl(q.id)])),
       [environment.managementEndpoint]: `http://${host}:${managementPort}`,
       [environment.jwksUrl]: `http://${host}:${httpPort}/.well-known/jwks.json`,
       [environment.tokenIssuer]: tokens.issuer,
@@ -105,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const db = createDocumentClient();
     const tables = tableNamesFromEnv();
     for (const agent of options.config.agents) await upsertAgentProfile({ db, tables }, agent);
+    const baseline = snapshot();
 
     const actions = await load(webSocketRoutes.actions);
     const ws = await startWebSocketGateway({
@@ -132,6 +157,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => scheduler.close());
 
+    // What Lambda's event source mappings do in AWS: every stream consumer reads its tables'
+    // streams, the delivery function reads the delivery queue.
+    for (const consumer of streamConsumers) {
+      const handler = await load(consumer.handler);
+      for (const table of consumer.tables) {
+        const poller = await startStreamPoller({
+          endpoint,
+          tableName: tableEnv[table.envVar]!,
+          handler: handler as never,
+          batchSize: consumer.batchSize,
+          // Routing and pushes are what agents wait for; timers and deliveries can wait a little.
+          idlePollMs: consumer.handler === 'work-changes' ? 20 : 100,
+          onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
+        });
+        stops.push(() => poller.stop());
+      }
+    }
+    for (const queue of jobQueues) {
+      if (!queue.consumer) continue;
+      const poller = await startQueuePoller({
+        endpoint: sqs.url,
+        queueUrl: sqs.queueUrl(queue.id),
+        handler: (await load(queue.consumer)) as never,
+        batchSize: queue.batchSize,
+        concurrency: 4,
+      });
+      stops.push(() => poller.stop());
+    }
+
     const sweep = await load(scheduledHandlers.sweep.handler);
     let sweeping = false;
     const timer = setInterval(() => {
@@ -153,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // Started last: once this answers, tables, agents, timers and gateways are all ready.
         local('GET', '/v1/health', async () => json(200, { status: 'ok' })),
         local('GET', '/.well-known/jwks.json', async () => json(200, tokens.jwks)),
+        // For the benchmark: what the stack spent (DynamoDB capacity with TIDE_METER_CAPACITY=1).
+        local('GET', '/dev/stats', async () => json(200, { dynamodb: difference(snapshot(), baseline), sqs: sqs.calls(), scheduler: scheduler.calls(), fires: scheduler.fires() })),
         local('POST', '/dev/token', async (event) => {
           let body: { agentId?: unknown; role?: unknown };
           try {

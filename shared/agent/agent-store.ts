@@ -1,22 +1,40 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentConfig } from '../config/schema.js';
 import type { Deps } from '../runtime/deps.js';
+import { commit, withRetries, type NamedWrite } from '../storage/commit.js';
+import { versionedWrite } from '../storage/versioned.js';
 import type { Agent, AgentStatus } from './model.js';
+import { availabilityChanges, withProfile } from './transitions.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
-export async function getAgent(deps: StoreDeps, agentId: string): Promise<Agent | undefined> {
-  const { Item } = await deps.db.send(
-    new GetCommand({ TableName: deps.tables.agents, Key: { agentId }, ConsistentRead: true }),
-  );
+/** Agent attributes changed by atomic operations, never by a versioned write. */
+const untracked = ['worklistSeq', 'connections', 'presenceGen', 'presenceCheckAt'] as const;
+
+export async function getAgent(deps: StoreDeps, agentId: string, consistent = true): Promise<Agent | undefined> {
+  const { Item } = await deps.db.send(new GetCommand({ TableName: deps.tables.agents, Key: { agentId }, ConsistentRead: consistent }));
   return Item as Agent | undefined;
 }
 
-/**
- * Online agents, read consistently. The status index only says who to read (it lags); the
- * consistent batch read gives the current load the routing decision starts from.
- */
-export async function listOnlineAgents(deps: StoreDeps): Promise<Agent[]> {
+/** Several agents in one round trip (missing ones are left out). */
+export async function getAgents(deps: StoreDeps, agentIds: readonly string[], consistent = true): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  const unique = [...new Set(agentIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((agentId) => ({ agentId }));
+    while (keys && keys.length) {
+      const out: BatchGetCommandOutput = await deps.db.send(
+        new BatchGetCommand({ RequestItems: { [deps.tables.agents]: { Keys: keys, ConsistentRead: consistent } } }),
+      );
+      agents.push(...((out.Responses?.[deps.tables.agents] ?? []) as Agent[]));
+      keys = out.UnprocessedKeys?.[deps.tables.agents]?.Keys;
+    }
+  }
+  return agents;
+}
+
+/** Ids of agents in a status (the sweep's list; the index lags, so callers read the agents themselves). */
+export async function agentIdsWithStatus(deps: StoreDeps, status: AgentStatus): Promise<string[]> {
   const ids: string[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -24,92 +42,51 @@ export async function listOnlineAgents(deps: StoreDeps): Promise<Agent[]> {
       new QueryCommand({
         TableName: deps.tables.agents,
         IndexName: 'byStatus',
-        KeyConditionExpression: '#status = :online',
+        KeyConditionExpression: '#status = :s',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':online': 'online' },
-        ProjectionExpression: 'agentId',
+        ExpressionAttributeValues: { ':s': status },
         ExclusiveStartKey: start,
       }),
     );
     ids.push(...(page.Items ?? []).map((i) => i.agentId as string));
     start = page.LastEvaluatedKey;
   } while (start);
-  const agents: Agent[] = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((agentId) => ({ agentId }));
-    while (keys && keys.length) {
-      const out: BatchGetCommandOutput = await deps.db.send(
-        new BatchGetCommand({ RequestItems: { [deps.tables.agents]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      agents.push(...((out.Responses?.[deps.tables.agents] ?? []) as Agent[]));
-      keys = out.UnprocessedKeys?.[deps.tables.agents]?.Keys;
-    }
-  }
-  return agents.filter((a) => a.status === 'online');
+  return ids;
 }
 
 /**
- * Creates or updates an agent from configuration. Profile fields follow the configuration;
- * status, load and sequence numbers are live state and are kept when the agent exists.
+ * The writes of an agent's next image: the agent (conditional on the version read) and the
+ * Availability rows that flip with it, in the same transaction so the rows are exact.
  */
-export async function upsertAgentProfile(deps: StoreDeps, profile: AgentConfig): Promise<void> {
-  await deps.db.send(
-    new UpdateCommand({
-      TableName: deps.tables.agents,
-      Key: { agentId: profile.id },
-      UpdateExpression:
-        'SET #name = :name, queues = :queues, preferredConcurrency = :pref, maxLoad = :max, ' +
-        '#status = if_not_exists(#status, :offline), active = if_not_exists(active, :zero), ' +
-        'worklistSeq = if_not_exists(worklistSeq, :zero)',
-      ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':name': profile.name ?? profile.id,
-        ':queues': profile.queues,
-        ':pref': profile.preferredConcurrency,
-        ':max': profile.maxLoad,
-        ':offline': 'offline',
-        ':zero': 0,
-      },
-    }),
-  );
+export function agentWrites(deps: Pick<Deps, 'tables'>, before: Agent | undefined, after: Agent): NamedWrite[] {
+  const writes: NamedWrite[] = [
+    { name: `agent:${after.agentId}`, write: versionedWrite(deps.tables.agents, { agentId: after.agentId }, before, after, untracked) },
+  ];
+  const { add, remove } = availabilityChanges(before, after);
+  for (const queue of add) {
+    writes.push({ name: `available:${queue}:${after.agentId}`, write: { Put: { TableName: deps.tables.availability, Item: { queue, agentId: after.agentId } } } });
+  }
+  for (const queue of remove) {
+    writes.push({ name: `unavailable:${queue}:${after.agentId}`, write: { Delete: { TableName: deps.tables.availability, Key: { queue, agentId: after.agentId } } } });
+  }
+  return writes;
+}
+
+/** Writes one agent change on its own; false when the agent changed since it was read. */
+export async function commitAgent(deps: StoreDeps, before: Agent | undefined, after: Agent): Promise<boolean> {
+  return (await commit(deps.db, agentWrites(deps, before, after))).committed;
 }
 
 /**
- * Sets the status; returns the agent as it is afterwards (with `justCameOnline` when this call
- * moved it to online, which starts its ramp-up), or undefined if it does not exist.
+ * Creates or updates an agent from configuration (deploy-time seeding, the local stack, the admin
+ * API). Profile fields follow the configuration; status, load and holds are live state and kept.
  */
-export async function writeAgentStatus(
-  deps: StoreDeps,
-  agentId: string,
-  status: AgentStatus,
-  now: Date,
-): Promise<(Agent & { justCameOnline: boolean }) | undefined> {
-  const update = (comingOnline: boolean) =>
-    deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tables.agents,
-        Key: { agentId },
-        UpdateExpression: comingOnline ? 'SET #status = :status, onlineSince = :now' : 'SET #status = :status',
-        ConditionExpression: comingOnline ? 'attribute_exists(agentId) AND #status <> :status' : 'attribute_exists(agentId)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ...(comingOnline ? { ':now': now.toISOString() } : {}) },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-  try {
-    if (status === 'online') {
-      try {
-        return { ...((await update(true)).Attributes as Agent), justCameOnline: true };
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-        // Already online (or missing): a plain update tells which.
-      }
-    }
-    return { ...((await update(false)).Attributes as Agent), justCameOnline: false };
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
-    throw error;
-  }
+export async function upsertAgentProfile(deps: StoreDeps, profile: AgentConfig): Promise<Agent> {
+  return withRetries<Agent>('upsert agent', async () => {
+    const current = await getAgent(deps, profile.id);
+    const next = withProfile(current, profile);
+    return (await commitAgent(deps, current, next)) ? { done: true, value: next } : { done: false };
+  });
 }
 
 /**

@@ -1,7 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
+import { isConditionFailure } from '../storage/commit.js';
+import type { Agent } from './model.js';
 
-/** An open agent WebSocket connection. */
+/** An open WebSocket connection. */
 export type Role = 'agent' | 'supervisor' | 'admin';
 export const roles = ['agent', 'supervisor', 'admin'] as const;
 
@@ -16,56 +18,74 @@ export interface Connection {
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
-const maxConnectionSeconds = 2 * 60 * 60;
+/** API Gateway's maximum connection duration, plus a margin for its clock and ours. */
+const maxConnectionSeconds = 2 * 60 * 60 + 300;
 
+/**
+ * Records a connection: a row (who it is, for every later frame and for `$disconnect`), and, for
+ * someone with an agent profile, an entry in the agent's own `connections`, read consistently by
+ * pushes and by presence (an index of connections would lag). A new connection cancels a pending
+ * presence check.
+ */
 export async function registerConnection(
   deps: StoreDeps & Pick<Deps, 'clock'>,
   connection: Omit<Connection, 'connectedAt' | 'expiresAt'>,
 ): Promise<void> {
   const now = deps.clock.now();
+  const expiresAt = Math.floor(now.getTime() / 1000) + maxConnectionSeconds;
   await deps.db.send(
-    new PutCommand({
-      TableName: deps.tables.connections,
-      Item: {
-        ...connection,
-        connectedAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + maxConnectionSeconds + 300,
-      } satisfies Connection,
-    }),
+    new PutCommand({ TableName: deps.tables.connections, Item: { ...connection, connectedAt: now.toISOString(), expiresAt } satisfies Connection }),
   );
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tables.agents,
+        Key: { agentId: connection.agentId },
+        UpdateExpression: 'SET connections.#c = :exp REMOVE presenceCheckAt',
+        ConditionExpression: 'attribute_exists(agentId)',
+        ExpressionAttributeNames: { '#c': connection.connectionId },
+        ExpressionAttributeValues: { ':exp': expiresAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error; // a supervisor or admin without an agent profile
+  }
 }
 
 export async function getConnection(deps: StoreDeps, connectionId: string): Promise<Connection | undefined> {
-  const { Item } = await deps.db.send(
-    new GetCommand({ TableName: deps.tables.connections, Key: { connectionId }, ConsistentRead: true }),
-  );
+  const { Item } = await deps.db.send(new GetCommand({ TableName: deps.tables.connections, Key: { connectionId }, ConsistentRead: true }));
   return Item as Connection | undefined;
 }
 
-/** Removes a connection; returns the row that was there, if any. */
-export async function removeConnection(deps: StoreDeps, connectionId: string): Promise<Connection | undefined> {
-  const out = await deps.db.send(
-    new DeleteCommand({ TableName: deps.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
-  );
-  return out.Attributes as Connection | undefined;
-}
+/** The agent's connections that may still be open (entries past their expiry are surely gone). */
+export const liveConnections = (agent: Pick<Agent, 'connections'>, now: Date): string[] =>
+  Object.entries(agent.connections ?? {})
+    .filter(([, expiresAt]) => expiresAt * 1000 > now.getTime())
+    .map(([id]) => id);
 
-export async function listAgentConnections(deps: StoreDeps, agentId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.connections,
-        IndexName: 'byAgent',
-        KeyConditionExpression: 'agentId = :a',
-        ExpressionAttributeValues: { ':a': agentId },
-        ProjectionExpression: 'connectionId',
-        ExclusiveStartKey: start,
+/**
+ * Forgets a connection ($disconnect, or a push answered 410): the row and the agent's entry.
+ * Returns the agent as it is afterwards (undefined for someone without an agent profile), so the
+ * caller can start the presence grace when nothing live is left.
+ */
+export async function removeConnection(deps: StoreDeps, connectionId: string, agentId?: string): Promise<Agent | undefined> {
+  const out = await deps.db.send(new DeleteCommand({ TableName: deps.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }));
+  const owner = agentId ?? (out.Attributes as Connection | undefined)?.agentId;
+  if (!owner) return undefined;
+  try {
+    const updated = await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tables.agents,
+        Key: { agentId: owner },
+        UpdateExpression: 'REMOVE connections.#c',
+        ConditionExpression: 'attribute_exists(agentId)',
+        ExpressionAttributeNames: { '#c': connectionId },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    ids.push(...(page.Items ?? []).map((i) => i.connectionId as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+    return updated.Attributes as Agent;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }

@@ -2,6 +2,9 @@
 export type AgentStatus = 'online' | 'away' | 'offline';
 export const agentStatuses = ['online', 'away', 'offline'] as const;
 
+/** How an agent holds one of its open conversations. */
+export type Holding = 'active' | 'inactive';
+
 export interface Agent {
   agentId: string;
   name: string;
@@ -11,13 +14,40 @@ export interface Agent {
   /** Hard cap on active conversations; only reactivations and direct transfers go above preferred. */
   maxLoad: number;
   status: AgentStatus;
-  /** Active (not inactive, not closed) conversations assigned to the agent. */
+  /** Active (not inactive, not closed) conversations assigned to the agent: `holds` entries that are active. */
   active: number;
+  /**
+   * Every open conversation the agent owns and how (its work list). Changed in the same
+   * transaction as the conversation, so it is the consistent membership a push reads, where an
+   * index would lag.
+   */
+  holds: Record<string, Holding>;
+  /** Queue routing fills the agent up to this (preferred concurrency, or less while ramping up). */
+  routingLimit?: number;
   lastAssignedAt?: string;
   /** When the agent last went online (ramp-up counts from here). */
   onlineSince?: string;
+  /** Incremented on every change of the fields above; writes are conditional on it. */
+  version: number;
+
+  // Outside the state machine: changed with atomic operations that do not touch `version`.
   /** Last work-list sequence number handed out; strictly increasing across connections. */
   worklistSeq: number;
-  /** Generation of the presence timer armed when the last connection closed. */
+  /** Open WebSocket connections: connection id → epoch seconds after which it is surely gone. */
+  connections: Record<string, number>;
+  /** Generation of the presence check armed when the last connection went. */
   presenceGen?: number;
+  /** When the presence check is due (all connections gone): cleared by a new connection. */
+  presenceCheckAt?: string;
 }
+
+/** The limit queue routing fills the agent to. */
+export const routingLimitOf = (agent: Pick<Agent, 'routingLimit' | 'preferredConcurrency'>) =>
+  Math.min(agent.routingLimit ?? agent.preferredConcurrency, agent.preferredConcurrency);
+
+/** Queue routing may give this agent work now. */
+export const canTakeQueueWork = (agent: Pick<Agent, 'status' | 'active' | 'routingLimit' | 'preferredConcurrency'>) =>
+  agent.status === 'online' && agent.active < routingLimitOf(agent);
+
+/** Active conversations in `holds` (what `active` must equal). */
+export const activeHeld = (holds: Agent['holds']) => Object.values(holds).filter((h) => h === 'active').length;

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { addSeconds } from '../clock.js';
 import type { Deps } from '../runtime/deps.js';
+import { isConditionFailure } from '../storage/commit.js';
 import { getAgent } from './agent-store.js';
-import { listAgentConnections, removeConnection } from './connections.js';
+import { liveConnections, removeConnection } from './connections.js';
 import type { Agent } from './model.js';
 import { setAgentStatus } from './set-status.js';
 
@@ -12,46 +13,71 @@ export const presenceTimerName = (agentId: string, gen: number) =>
   `presence-${createHash('sha256').update(agentId).digest('hex').slice(0, 32)}-${gen}`;
 
 /**
- * A connection closed. When it was the agent's last, a timer checks again after
- * `presenceGraceSeconds`: a dropped network or a page reload must not cost an agent their
- * customers, but an agent who really left must not keep customers waiting.
+ * A connection is gone, however it ended: `$disconnect`, or a push answered 410 (API Gateway
+ * does not always deliver `$disconnect`). When it was the agent's last live one, the presence
+ * grace starts: a dropped network or a page reload must not cost an agent their customers, but
+ * an agent who really left must not keep customers waiting.
  */
-export async function disconnectAgent(deps: Deps, connectionId: string): Promise<void> {
-  const gone = await removeConnection(deps, connectionId);
-  if (!gone) return;
-  const remaining = (await listAgentConnections(deps, gone.agentId)).filter((id) => id !== connectionId);
-  if (remaining.length > 0) return;
-  let agent: Agent;
+export async function connectionGone(deps: Deps, connectionId: string, agentId?: string): Promise<void> {
+  const agent = await removeConnection(deps, connectionId, agentId);
+  if (agent) await startPresenceGrace(deps, agent);
+}
+
+/** Arms the presence check if the agent has nothing live left and is not offline already. */
+export async function startPresenceGrace(deps: Deps, agent: Agent): Promise<void> {
+  const now = deps.clock.now();
+  if (agent.status === 'offline' || liveConnections(agent, now).length > 0) return;
+  const at = addSeconds(now, deps.config.routing.presenceGraceSeconds);
+  let gen: number;
   try {
     const out = await deps.db.send(
       new UpdateCommand({
         TableName: deps.tables.agents,
-        Key: { agentId: gone.agentId },
-        UpdateExpression: 'ADD presenceGen :one',
+        Key: { agentId: agent.agentId },
+        UpdateExpression: 'SET presenceCheckAt = :at ADD presenceGen :one',
         ConditionExpression: 'attribute_exists(agentId)',
-        ExpressionAttributeValues: { ':one': 1 },
+        ExpressionAttributeValues: { ':at': at.toISOString(), ':one': 1 },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    agent = out.Attributes as Agent;
+    gen = (out.Attributes as Agent).presenceGen!;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return; // a supervisor without a profile
+    if (isConditionFailure(error)) return;
     throw error;
   }
-  if (agent.status === 'offline') return;
-  const at = addSeconds(deps.clock.now(), deps.config.routing.presenceGraceSeconds);
-  await deps.timers.schedule(presenceTimerName(agent.agentId, agent.presenceGen!), at, {
-    kind: 'presence',
-    agentId: agent.agentId,
-    gen: agent.presenceGen!,
-  });
+  // If this schedule is lost, the sweep finds the overdue `presenceCheckAt` (shared/routing/sweep.ts).
+  await deps.timers.schedule(presenceTimerName(agent.agentId, gen), at, { kind: 'presence', agentId: agent.agentId, gen });
 }
 
-/** The grace period ended: offline, unless the agent reconnected or disconnected again since. */
+/**
+ * The grace period ended: offline, unless the agent has a live connection again (a reconnect
+ * also clears `presenceCheckAt`) or a later check superseded this one.
+ */
 export async function onPresenceTimer(deps: Deps, agentId: string, gen: number): Promise<boolean> {
   const agent = await getAgent(deps, agentId);
-  if (!agent || agent.presenceGen !== gen || agent.status === 'offline') return false;
-  if ((await listAgentConnections(deps, agentId)).length > 0) return false;
-  await setAgentStatus(deps, agentId, 'offline');
+  if (!agent || agent.presenceGen !== gen) return false;
+  return checkPresence(deps, agent);
+}
+
+/** Offline if the presence check is due and nothing live is left; used by the timer and the sweep. */
+export async function checkPresence(deps: Deps, agent: Agent): Promise<boolean> {
+  const now = deps.clock.now();
+  if (!agent.presenceCheckAt || agent.status === 'offline') return false;
+  if (Date.parse(agent.presenceCheckAt) > now.getTime()) return false;
+  if (liveConnections(agent, now).length > 0) return false;
+  await setAgentStatus(deps, agent.agentId, 'offline');
+  await deps.db
+    .send(
+      new UpdateCommand({
+        TableName: deps.tables.agents,
+        Key: { agentId: agent.agentId },
+        UpdateExpression: 'REMOVE presenceCheckAt',
+        ConditionExpression: 'presenceGen = :gen',
+        ExpressionAttributeValues: { ':gen': agent.presenceGen ?? 0 },
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
   return true;
 }

@@ -1,127 +1,73 @@
-import { listAgentWork, putIfUnchanged } from '../conversation/conversation-store.js';
+import { createHash } from 'node:crypto';
+import { commitChange, contextOf } from '../conversation/change.js';
+import { getConversations } from '../conversation/conversation-store.js';
 import type { Conversation } from '../conversation/model.js';
+import { agentLeft, agentReturned } from '../conversation/transitions.js';
 import { TideError } from '../errors.js';
-import { pushWorklist } from '../push/worklist.js';
-import { rankOf } from '../routing/priority.js';
-import { routeAgentQueues } from '../routing/route-queue.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
-import { transactWrite } from '../storage/transactions.js';
-import { createHash } from 'node:crypto';
-import { getAgent, writeAgentStatus } from './agent-store.js';
-import { releaseSlot, takeSlotUpToMax } from './load.js';
-import { addSeconds } from '../clock.js';
-import { armTimer } from '../timers/arm.js';
+import { withRetries } from '../storage/commit.js';
+import { commitAgent, getAgent } from './agent-store.js';
 import type { Agent, AgentStatus } from './model.js';
+import { rampUp, setStatus } from './transitions.js';
 
 /**
  * Changes an agent's presence.
- *  - online: first takes back reactivated conversations that were waiting for this agent, then
- *    pulls queued work from every queue the agent serves, within a second;
- *  - away: keeps its conversations, receives no new ones (reactivations still come back);
+ *  - online: takes back conversations whose customers wrote while the agent was away (up to
+ *    maxLoad); the Availability rows appear, and the change stream routes queued work to the
+ *    agent within a second;
+ *  - away: keeps its conversations, receives no queue work (reactivations still come back);
  *  - offline: active conversations waiting on the agent go back to their queues (customers must
- *    not wait on someone who left); those waiting on the customer become inactive, staying with
- *    the agent, who remains their `lastAgentId` either way.
- * A work list is pushed in reply.
+ *    not wait on someone who left); those waiting on the customer become inactive and stay.
+ * Returns the agent as it is afterwards.
  */
 export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus): Promise<Agent> {
-  const agent = await writeAgentStatus(deps, agentId, status, deps.clock.now());
-  if (!agent) throw new TideError('not_found', `agent ${agentId} does not exist`);
-  if (agent.justCameOnline) await scheduleRampUp(deps, agent);
-  let requeued: Conversation[] = [];
-  let changed: Conversation[] = [];
-  if (status === 'offline') requeued = await requeueActiveWork(deps, agentId);
-  if (status === 'online') changed = await takeBackWaitingWork(deps, agentId);
-  await pushWorklist(deps, agentId, [...requeued, ...changed]);
-  if (status === 'online' || requeued.length > 0) {
-    const queues = status === 'online' ? agent.queues : [...new Set(requeued.map((c) => c.queue))];
-    await routeAgentQueues(deps, queues);
-  }
+  let cameOnline = false;
+  let agent = await withRetries<Agent>('setStatus', async () => {
+    const current = await getAgent(deps, agentId);
+    if (!current) throw new TideError('not_found', `agent ${agentId} does not exist`);
+    const next = setStatus(current, status, contextOf(deps));
+    if (!next) return { done: true, value: current };
+    if (!(await commitAgent(deps, current, next))) return { done: false };
+    cameOnline = status === 'online';
+    return { done: true, value: next };
+  });
+  if (cameOnline) await scheduleRampUp(deps, agent);
+  if (status === 'offline') agent = await handOverHeldWork(deps, agent, (c, _agent, ctx) => agentLeft(c, ctx));
+  if (status === 'online') agent = await handOverHeldWork(deps, agent, agentReturned);
   return agent;
 }
 
-/** Puts each of the agent's active conversations back in its queue, freeing the slot with it. */
-async function requeueActiveWork(deps: Deps, agentId: string): Promise<Conversation[]> {
-  const requeued: Conversation[] = [];
-  // A conversation that changes while we requeue it (a message arrives) is read again next pass.
-  for (let pass = 0; pass < 3; pass++) {
-    const work = (await listAgentWork(deps, agentId)).filter(
-      (c) => c.state === 'active' && !requeued.some((r) => r.conversationId === c.conversationId),
-    );
-    if (work.length === 0) break;
-    for (const current of work) await requeueOne(deps, agentId, current, requeued);
+/**
+ * Applies a presence transition to each conversation the agent holds, one transaction each (a
+ * customer writing meanwhile makes that one read again). Returns the agent's latest image.
+ */
+async function handOverHeldWork(
+  deps: Deps,
+  agent: Agent,
+  transition: (c: Conversation, agent: Agent, ctx: ReturnType<typeof contextOf>) => Conversation | undefined,
+): Promise<Agent> {
+  let current = agent;
+  for (const held of await getConversations(deps, Object.keys(agent.holds))) {
+    await withRetries('presence hand-over', async (attempt) => {
+      const before = attempt === 0 ? held : (await getConversations(deps, [held.conversationId]))[0];
+      if (attempt > 0) current = (await getAgent(deps, agent.agentId)) ?? current;
+      if (!before || before.assignedTo !== agent.agentId || current.status !== agent.status) return { done: true, value: undefined };
+      const ctx = contextOf(deps);
+      const after = transition(before, current, ctx);
+      if (!after) return { done: true, value: undefined };
+      const outcome = await commitChange(deps, ctx, { before, after, agents: [current] });
+      if (!outcome.committed) return { done: false };
+      current = outcome.agents[0] ?? current;
+      return { done: true, value: undefined };
+    }).catch((error: Error) => logger.warn('presence hand-over of a conversation failed; the sweep retries', { conversationId: held.conversationId, error: error.name }));
   }
-  return requeued;
-}
-
-async function requeueOne(deps: Deps, agentId: string, current: Conversation, requeued: Conversation[]) {
-  {
-    const now = deps.clock.now().toISOString();
-    const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
-    const queued: Conversation =
-      current.waitingOn === 'agent'
-        ? {
-            ...current,
-            state: 'queued',
-            queuedIn: current.queue,
-            assignedTo: undefined,
-            preferredAgentId: agentId,
-            updatedAt: now,
-            version: current.version + 1,
-          }
-        : {
-            ...current,
-            state: 'inactive',
-            inactiveAt: null,
-            autoCloseAt: addSeconds(new Date(current.lastCustomerMessageAt ?? now), queue.autoCloseAfterSeconds).toISOString(),
-            updatedAt: now,
-            version: current.version + 1,
-          };
-    queued.rank = rankOf(queued, deps.config.priority);
-    const result = await transactWrite(deps.db, [
-      {
-        Put: {
-          TableName: deps.tables.conversations,
-          Item: queued,
-          ConditionExpression: 'version = :v AND assignedTo = :a AND #state = :active',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':v': current.version, ':a': agentId, ':active': 'active' },
-        },
-      },
-      releaseSlot(deps.tables, agentId),
-    ]);
-    if (result.committed) {
-      requeued.push(queued);
-      await armTimer(deps, queued);
-    }
-    else logger.info('requeue: conversation changed, reading it again', { conversationId: current.conversationId });
-  }
-}
-
-/** Reactivated conversations that waited for this agent to come back: theirs again, up to maxLoad. */
-async function takeBackWaitingWork(deps: Deps, agentId: string): Promise<Conversation[]> {
-  const waiting = (await listAgentWork(deps, agentId)).filter(
-    (c) => c.state === 'inactive' && c.waitingOn === 'agent' && !c.followUpAt,
-  );
-  const taken: Conversation[] = [];
-  for (const current of waiting) {
-    const now = deps.clock.now().toISOString();
-    const active: Conversation = { ...current, state: 'active', reassignAt: null, updatedAt: now, version: current.version + 1 };
-    active.rank = rankOf(active, deps.config.priority);
-    const result = await transactWrite(deps.db, [
-      putIfUnchanged(deps.tables, active, current.version),
-      takeSlotUpToMax(deps.tables, agentId, now, ['online']),
-    ]);
-    // At maxLoad, the rest stay waiting; their reassign timer queues them.
-    if (!result.committed && result.failed.includes(1)) break;
-    if (result.committed) taken.push(active);
-  }
-  return taken;
+  return current;
 }
 
 /**
- * While an agent ramps up, their limit grows one slot per interval; a timer at each step routes
- * their queues again so the new slot is filled when it opens, not at the next message.
+ * While an agent ramps up, its routing limit grows one slot per interval; a timer at each step
+ * raises it, and the change stream routes the new slot when it opens.
  */
 async function scheduleRampUp(deps: Deps, agent: Agent): Promise<void> {
   const interval = deps.config.routing.rampUpSecondsPerSlot;
@@ -139,10 +85,13 @@ async function scheduleRampUp(deps: Deps, agent: Agent): Promise<void> {
 export const rampTimerName = (agentId: string, since: number, step: number) =>
   `ramp-${createHash('sha256').update(agentId).digest('hex').slice(0, 24)}-${since}-${step}`;
 
-/** A ramp-up step: the agent may take one more conversation; route their queues. */
-export async function onRampTimer(deps: Deps, agentId: string, onlineSince: string): Promise<boolean> {
-  const agent = await getAgent(deps, agentId);
-  if (!agent || agent.status !== 'online' || agent.onlineSince !== onlineSince) return false;
-  await routeAgentQueues(deps, agent.queues);
-  return true;
+/** A ramp-up step (timer or sweep): raises the routing limit if it is due. */
+export async function onRampTimer(deps: Deps, agentId: string, onlineSince?: string): Promise<boolean> {
+  return withRetries<boolean>('rampUp', async () => {
+    const agent = await getAgent(deps, agentId);
+    if (!agent || (onlineSince && agent.onlineSince !== onlineSince)) return { done: true, value: false };
+    const next = rampUp(agent, contextOf(deps));
+    if (!next) return { done: true, value: false };
+    return (await commitAgent(deps, agent, next)) ? { done: true, value: true } : { done: false };
+  });
 }

@@ -65,6 +65,11 @@ export const routingConfigSchema = z.strictObject({
    * preferred concurrency. 0 (the default) fills an agent at once, as DESIGN §4 promises.
    */
   rampUpSecondsPerSlot: z.number().int().min(0).default(0),
+  /**
+   * A routing pass that leaves room unused runs once more this long after, when the queue index
+   * (eventually consistent) has caught up with conversations queued just before (0: never).
+   */
+  recheckAfterSeconds: z.number().int().min(0).max(900).default(2),
 });
 
 /** The priority function's weights and thresholds (docs/priority.md). */
@@ -125,6 +130,15 @@ export type QueueConfig = z.output<typeof queueConfigSchema>;
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type PriorityConfig = z.output<typeof priorityConfigSchema>;
 export type PriorityRule = z.output<typeof priorityRuleSchema>;
+
+/**
+ * A queue's settings, or undefined when no such queue is configured. The one way to look a queue
+ * up by a name that came from outside: a plain `config.queues[name]` finds `constructor` or
+ * `__proto__` on Object.prototype (a 500 inbound, a stranded transfer).
+ */
+export function queueSettings(config: Pick<TideConfig, 'queues'>, name: string): QueueConfig | undefined {
+  return Object.hasOwn(config.queues, name) ? config.queues[name] : undefined;
+}
 
 /** Validates a configuration, throwing an error that lists every problem. */
 export function parseConfig(input: unknown): TideConfig {

@@ -1,27 +1,29 @@
 import { z } from 'zod';
 
-/** Client → server WebSocket frames (DESIGN §4). Every action may carry a `requestId`. */
-const requestId = z.union([z.string().max(128), z.number()]).optional();
+/**
+ * Client → server WebSocket frames (DESIGN §4). Every action may carry a `requestId` (a string of
+ * at most 128 characters). A frame that is not a JSON object, names an unknown action, or has a
+ * field missing or of the wrong type is `invalid_request` and changes nothing.
+ */
+const requestId = z.string().max(128).optional();
 const conversationId = z.string().min(1).max(128);
-const text = z.string().min(1).max(4096);
+/** 1–4,096 characters (code points: an emoji is one), at least one of them not whitespace. */
+const text = z
+  .string()
+  .refine((t) => t.trim().length > 0, 'text must have a character that is not whitespace')
+  .refine((t) => [...t].length <= 4096, 'text is at most 4,096 characters');
+const name = z.string().min(1).max(128);
 
 export const agentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('setStatus'), requestId, status: z.enum(['online', 'away', 'offline']) }),
   // `closing: true` flags the message as a closing question when the rules would not recognise it.
   z.object({ action: z.literal('send'), requestId, conversationId, text, closing: z.boolean().optional() }),
   z.object({ action: z.literal('close'), requestId, conversationId }),
+  // In the future and at most 30 days ahead: checked against the clock by the transition.
   z.object({ action: z.literal('followUp'), requestId, conversationId, at: z.iso.datetime({ offset: true }) }),
   z
-    .object({
-      action: z.literal('transfer'),
-      requestId,
-      conversationId,
-      queue: z.string().min(1).max(64).optional(),
-      agentId: z.string().min(1).max(128).optional(),
-    })
-    .refine((t) => (t.queue === undefined) !== (t.agentId === undefined), {
-      message: 'transfer takes exactly one of queue or agentId',
-    }),
+    .strictObject({ action: z.literal('transfer'), requestId, conversationId, queue: name.optional(), agentId: name.optional() })
+    .refine((t) => (t.queue === undefined) !== (t.agentId === undefined), { message: 'transfer takes exactly one of queue or agentId' }),
   z.object({ action: z.literal('setPriority'), requestId, conversationId, priority: z.number().int().min(-100).max(100) }),
   z.object({ action: z.literal('sync'), requestId }),
 ]);
@@ -29,10 +31,10 @@ export const agentActionSchema = z.discriminatedUnion('action', [
 export type AgentAction = z.infer<typeof agentActionSchema>;
 
 /** Server → client replies to a request. */
-export type AckFrame = { type: 'ack'; requestId?: string | number; action: string } & Record<string, unknown>;
+export type AckFrame = { type: 'ack'; requestId?: string; action: string } & Record<string, unknown>;
 export interface ErrorFrame {
   type: 'error';
-  requestId?: string | number;
+  requestId?: string;
   code: string;
   message: string;
 }

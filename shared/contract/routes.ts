@@ -1,3 +1,5 @@
+import { agentsTable, conversationsTable, messagesTable, type TableDefinition } from '../storage/tables.js';
+
 /**
  * Every entry point of Tide and the Lambda handler behind it, declared once. The CDK stack wires
  * these to API Gateway and EventBridge; the local stack's gateways dispatch to the same handler
@@ -12,7 +14,12 @@ export type HandlerName =
   | 'agent-action'
   | 'sweep'
   | 'timer-fired'
-  | 'seed-agents';
+  | 'seed-agents'
+  | 'work-changes'
+  | 'arm-timers'
+  | 'message-changes'
+  | 'deliver-message'
+  | 'recheck-queues';
 
 export interface HttpRoute {
   method: 'GET' | 'POST';
@@ -62,3 +69,58 @@ export const deploymentHandlers = {
   /** Writes the configured agents into the Agents table (the local stack does this at start). */
   seedAgents: { handler: 'seed-agents' as HandlerName },
 };
+
+/**
+ * Handlers driven by a table's change stream: Lambda event source mappings in AWS, the local
+ * stack's poller locally. Two consumers read the Conversations stream (DynamoDB Streams allows
+ * two per shard), so that a Scheduler outage holds up timers only, never routing or pushes.
+ */
+export interface StreamConsumer {
+  handler: HandlerName;
+  tables: readonly TableDefinition[];
+  /** Records per invocation (coalescing: one routing pass and one push per batch). */
+  batchSize: number;
+}
+
+export const streamConsumers: readonly StreamConsumer[] = [
+  { handler: 'work-changes', tables: [conversationsTable, agentsTable], batchSize: 100 },
+  { handler: 'arm-timers', tables: [conversationsTable], batchSize: 100 },
+  { handler: 'message-changes', tables: [messagesTable], batchSize: 100 },
+];
+
+/** SQS queues and their consumers, declared once for the CDK stack and the local stack. */
+export interface QueueDefinition {
+  id: string;
+  /** Environment variable through which handlers learn the queue's URL. */
+  envVar: string;
+  /** The handler that consumes it (an event source mapping), if any. */
+  consumer?: HandlerName;
+  batchSize?: number;
+  visibilityTimeoutSeconds: number;
+  /** Receives after which a message goes to the queue's dead-letter queue. */
+  maxReceiveCount?: number;
+}
+
+/** Outbound messages waiting for delivery; a job that keeps failing ends in `Deliveries-dlq`. */
+export const deliveryQueue: QueueDefinition = {
+  id: 'Deliveries',
+  envVar: 'DELIVERY_QUEUE_URL',
+  consumer: 'deliver-message',
+  batchSize: 10,
+  // Longer than a delivery attempt can take (the channel's 5 s timeout, with room to spare).
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+};
+
+/** Second routing passes, delayed past the queue index's lag (shared/routing/rechecks.ts). */
+export const recheckQueue: QueueDefinition = {
+  id: 'Rechecks',
+  envVar: 'RECHECK_QUEUE_URL',
+  consumer: 'recheck-queues',
+  batchSize: 10,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+};
+
+/** Every SQS queue Tide uses, with a dead-letter queue each (`<id>-dlq`). */
+export const jobQueues: readonly QueueDefinition[] = [deliveryQueue, recheckQueue];

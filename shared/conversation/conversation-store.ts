@@ -1,20 +1,44 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
+import type { NamedWrite } from '../storage/commit.js';
+import { versionedWrite } from '../storage/versioned.js';
 import type { Conversation } from './model.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
-export async function getConversation(deps: StoreDeps, conversationId: string): Promise<Conversation | undefined> {
+/**
+ * Reads a conversation. Commands may read eventually consistent on their first attempt: every
+ * write is conditional on the version read, so a stale read only costs a retry, which reads
+ * consistently.
+ */
+export async function getConversation(deps: StoreDeps, conversationId: string, consistent = true): Promise<Conversation | undefined> {
   const { Item } = await deps.db.send(
-    new GetCommand({ TableName: deps.tables.conversations, Key: { conversationId }, ConsistentRead: true }),
+    new GetCommand({ TableName: deps.tables.conversations, Key: { conversationId }, ConsistentRead: consistent }),
   );
   return Item as Conversation | undefined;
 }
 
+/** Several conversations in one round trip, strongly consistent (missing ones are left out). */
+export async function getConversations(deps: StoreDeps, ids: readonly string[]): Promise<Conversation[]> {
+  const found: Conversation[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((conversationId) => ({ conversationId }));
+    while (keys && keys.length) {
+      const out: BatchGetCommandOutput = await deps.db.send(
+        new BatchGetCommand({ RequestItems: { [deps.tables.conversations]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      found.push(...((out.Responses?.[deps.tables.conversations] ?? []) as Conversation[]));
+      keys = out.UnprocessedKeys?.[deps.tables.conversations]?.Keys;
+    }
+  }
+  return found;
+}
+
 /**
  * The best queued conversations of a queue, best first: one index query whose cost does not
- * depend on how many are queued. Index reads lag, so callers treat each result as a candidate
- * that the assignment's conditional write confirms or refuses.
+ * depend on how many are queued. Index reads lag, so each result is a candidate that the
+ * assignment's conditional write confirms or refuses.
  */
 export async function nextQueued(deps: StoreDeps, queue: string, limit: number): Promise<Conversation[]> {
   const out = await deps.db.send(
@@ -30,41 +54,8 @@ export async function nextQueued(deps: StoreDeps, queue: string, limit: number):
   return (out.Items ?? []) as Conversation[];
 }
 
-/** Every open conversation an agent owns, in rank order. */
-export async function listAgentWork(deps: StoreDeps, agentId: string): Promise<Conversation[]> {
-  const items: Conversation[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.conversations,
-        IndexName: 'byAgent',
-        KeyConditionExpression: 'assignedTo = :a',
-        ExpressionAttributeValues: { ':a': agentId },
-        ScanIndexForward: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Conversation[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
-/** Conversations an agent still owns while offline that are active (they go back to the queue). */
-export const activeOnly = (conversations: Conversation[]) => conversations.filter((c) => c.state === 'active');
-
-/**
- * The transaction item that writes a conversation's next image, if nobody changed it since
- * `previousVersion` was read (optimistic concurrency: the loser re-reads and decides again).
- */
-export function putIfUnchanged(tables: Deps['tables'], next: Conversation, previousVersion: number) {
-  return {
-    Put: {
-      TableName: tables.conversations,
-      Item: next,
-      ConditionExpression: 'version = :v',
-      ExpressionAttributeValues: { ':v': previousVersion },
-    },
-  };
-}
+/** The write of a conversation's next image (`before` absent: a new conversation). */
+export const conversationWrite = (deps: Pick<Deps, 'tables'>, before: Conversation | undefined, after: Conversation): NamedWrite => ({
+  name: 'conversation',
+  write: versionedWrite(deps.tables.conversations, { conversationId: after.conversationId }, before, after),
+});

@@ -1,46 +1,55 @@
 /**
- * The conversation as stored in the Conversations table.
+ * The conversation as stored in the Conversations table. Every change to it is a pure transition
+ * in shared/conversation/transitions.ts.
  *
- * Lifecycle (DESIGN §1): `queued` (no agent) → `active` (assigned, counts toward the agent's load)
- * ⇄ `inactive` (still the agent's, does not count) → `closed`. `waitingOn` says who owes the next
- * message. `queuedIn` and `assignedTo` are the sparse index keys of the queue and the work lists.
+ * Lifecycle (DESIGN §1): `queued` (no agent, actionable) → `active` (assigned, counts toward the
+ * agent's load) ⇄ `inactive` (does not count; usually still the agent's) → `closed`. `waitingOn`
+ * says who owes the next message. `queuedIn` is the sparse key of the queue index.
+ *
+ * Optional fields are absent rather than null or false when they do not apply: absent
+ * attributes cost nothing, and every write is billed by item size (`storedForm`).
  */
 export type ConversationState = 'queued' | 'active' | 'inactive' | 'closed';
 export type WaitingOn = 'agent' | 'customer';
 export type Direction = 'in' | 'out';
+export const channelNames = ['generic', 'sms', 'whatsapp', 'messenger', 'instagram'] as const;
+export type ChannelName = (typeof channelNames)[number];
 
 export interface MessageSummary {
   messageId: string;
   direction: Direction;
+  /** At most `summaryTextLength` code points; a longer text is cut and ends with `…`. */
   text: string;
   at: string;
+  /** The text above was cut: the full one is in the Messages table. */
+  cut?: boolean;
 }
 
 export interface Conversation {
   conversationId: string;
-  channel: string;
+  channel: ChannelName;
   customerId: string;
   customerName?: string;
   queue: string;
   state: ConversationState;
   waitingOn: WaitingOn;
-  /** Queue index key: present only while `state` is `queued`. */
+  /** Queue index key: present exactly while `state` is `queued`. */
   queuedIn?: string;
-  /** Work-list index key: the owning agent while the conversation is open and assigned. */
+  /** The owning agent while the conversation is open and assigned. */
   assignedTo?: string;
   /** The last agent who owned it; kept after close and requeue (authorisation, reactivation). */
   lastAgentId?: string;
-  /** Routing prefers this agent when eligible: the customer's previous agent (history affinity). */
+  /** Routing prefers this agent when eligible: the customer's previous agent, or the one who left. */
   preferredAgentId?: string;
-  /** Sortable priority key shared by the queue and the work lists (shared/routing/priority.ts). */
+  /** Sortable priority key of the queue and the work lists (shared/routing/priority.ts). */
   rank: string;
   /** Business priority: the queue's, or set by a rule or an agent. Higher is sooner. */
   priority: number;
   lastMessage: MessageSummary;
-  /** When the customer's oldest unanswered message arrived; null while waiting on the customer. */
-  waitingSince: string | null;
-  slaDueAt: string | null;
-  slaBreached: boolean;
+  /** When the customer's oldest unanswered message arrived; absent while waiting on the customer. */
+  waitingSince?: string | null;
+  slaDueAt?: string | null;
+  slaBreached?: boolean;
   /** When the SLA counts as about to breach (a timer then sets `slaNearBreach`). */
   slaWarnAt?: string | null;
   slaNearBreach?: boolean;
@@ -55,7 +64,7 @@ export interface Conversation {
   slaBreachedAt?: string;
   slaBreaches?: number;
   /** Hidden until then by the agent's follow-up; the conversation is inactive meanwhile. */
-  followUpAt: string | null;
+  followUpAt?: string | null;
   /** A follow-up came due and the agent has not answered since: first in the work list. */
   followUpDue?: boolean;
   /** While active and waiting on the customer: when it goes inactive if they stay silent. */
@@ -65,12 +74,35 @@ export interface Conversation {
   /** While a reactivated conversation waits for its offline agent: when it goes to the queue. */
   reassignAt?: string | null;
   lastCustomerMessageAt?: string;
-  /** The timer schedule currently armed for this conversation (shared/timers/arm.ts). */
+  /**
+   * Ids of the last inbound messages applied to this conversation. An inbound message is stored
+   * before the conversation is updated (two writes, not a transaction: half the cost); a provider
+   * retry or a concurrent duplicate finds its id here and is not applied twice.
+   */
+  recentInbound?: string[];
+  /** The timer schedule armed for this conversation: its deadline and generation (shared/timers). */
   armedAt?: string | null;
   armedGen?: number;
   createdAt: string;
   updatedAt: string;
   closedAt?: string;
-  /** Incremented on every write; conditional writes on it make read-modify-write safe. */
+  /** Incremented on every change; writes are conditional on it (optimistic concurrency). */
   version: number;
 }
+
+/** The work list shows the last message's first 500 characters (DESIGN §4). */
+export const summaryTextLength = 500;
+
+/** Cuts a text to `max` code points, ending with `…` when cut. */
+export function cutText(text: string, max = summaryTextLength): { text: string; cut: boolean } {
+  const points = [...text];
+  if (points.length <= max) return { text, cut: false };
+  return { text: `${points.slice(0, max - 1).join('')}…`, cut: true };
+}
+
+export function summaryOf(message: { messageId: string; direction: Direction; text: string; at: string }): MessageSummary {
+  const { text, cut } = cutText(message.text);
+  return { messageId: message.messageId, direction: message.direction, text, at: message.at, ...(cut ? { cut: true } : {}) };
+}
+
+export const isOpen = (c: Pick<Conversation, 'state'>) => c.state !== 'closed';

@@ -7,7 +7,7 @@ import type { Conversation } from './model.js';
  * Reads a conversation an agent wants to act on and checks the agent may: agents act only on
  * their own open conversations. A closed conversation that was the agent's is `invalid_state`.
  */
-export async function ownConversation(deps: Deps, agentId: string, conversationId: string): Promise<Conversation> {
+export async function ownConversation(deps: Pick<Deps, 'db' | 'tables'>, agentId: string, conversationId: string): Promise<Conversation> {
   const conversation = await getConversation(deps, conversationId);
   if (!conversation) throw new TideError('not_found', `conversation ${conversationId} does not exist`);
   if (conversation.state === 'closed') {

@@ -1,29 +1,20 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { listAgentConnections } from '../agent/connections.js';
+import { getAgent } from '../agent/agent-store.js';
 import { classifyCustomerMessage } from '../classifier/classify.js';
+import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
-import { inboundMessageId } from '../ids.js';
-import { pushWorklist, sendToAgent } from '../push/worklist.js';
-import { routeQueue } from '../routing/route-queue.js';
+import { closingMessageId, inboundMessageId, newConversationId } from '../ids.js';
 import type { Deps } from '../runtime/deps.js';
-import { logger } from '../runtime/logger.js';
-import { transactWrite } from '../storage/transactions.js';
-import { armTimer } from '../timers/arm.js';
-import { closeOnCustomersAnswer } from './close.js';
-import { getConversation } from './conversation-store.js';
-import { customerKey, getCustomer } from './customer-store.js';
-import {
-  continueConversation,
-  fileWithClosedConversation,
-  inboundMessageItem,
-  noteWithoutActing,
-  openConversation,
-  putNewMessage,
-} from './inbound-changes.js';
-import type { Conversation } from './model.js';
+import { commit, withRetries } from '../storage/commit.js';
+import { commitChange, contextOf } from './change.js';
+import { conversationWrite, getConversation } from './conversation-store.js';
+import { claimOpenConversation, customerKey, getCustomer, releaseOpenConversation } from './customer-store.js';
+import { getMessage, moveMessage, putMessage, type StoredMessage } from './message-store.js';
+import type { ChannelName, Conversation } from './model.js';
+import { hasApplied, openConversation, receiveCustomerMessage, type InboundFacts } from './transitions.js';
 
+/** A customer's message as a channel parsed it. */
 export interface InboundMessage {
-  channel: string;
+  channel: ChannelName;
   externalId: string;
   /** The customer's address on the channel (phone number, PSID, …). */
   from: string;
@@ -37,139 +28,125 @@ export interface InboundMessage {
 export interface Received {
   conversationId: string;
   messageId: string;
-  /** True when this externalId was already stored: nothing was written. */
+  /** True when this externalId was already stored: nothing new was accepted. */
   duplicate: boolean;
 }
 
-const maxAttempts = 8;
-
 /**
- * Stores a customer's message and the conversation change it causes in one transaction, then
- * routes or notifies. Once this returns the message is kept, whatever happens to the routing and
- * pushes that follow (the sweeper recovers those).
+ * Takes a customer's message in. Once this returns, the message is kept and its conversation
+ * changed; routing, pushes and timers follow from the change stream.
  *
- * Exactly-once storage under retries and concurrent duplicates: the message id is derived from
- * the channel's externalId and written with `attribute_not_exists`, in the same transaction as
- * the conversation. One open conversation per customer and channel: the customer item points at
- * it and is claimed conditionally.
+ * The message is written first, with an id derived from the channel's id and a conditional put:
+ * that write is the dedupe, and it makes the message durable before anything else. The
+ * conversation is written next, on its own (two plain writes cost half of one transaction). The
+ * conversation remembers the ids it applied (`recentInbound`), so a provider's retry, or a
+ * concurrent duplicate, after a failure between the two writes applies the message exactly once.
+ * A customer has one open conversation per channel: the customer item points at it, claimed with
+ * a conditional write before a new conversation is written.
  */
 export async function receiveMessage(deps: Deps, message: InboundMessage): Promise<Received> {
-  const queueConfig = deps.config.queues[message.queue];
-  if (!queueConfig) throw new TideError('unknown_queue', `queue ${message.queue} does not exist`);
+  if (!queueSettings(deps.config, message.queue)) throw new TideError('unknown_queue', `queue ${message.queue} does not exist`);
   const messageId = inboundMessageId(message.channel, message.externalId);
+  const facts: InboundFacts = { messageId, channel: message.channel, from: message.from, name: message.name, text: message.text, queue: message.queue, priority: message.priority };
   const key = customerKey(message.channel, message.from);
+  /** Where this request's message is stored (set once it is, by this request or an earlier one). */
+  let storedIn: string | undefined;
+  let duplicate = false;
+  let freshId: string | undefined;
 
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const now = deps.clock.now();
-    const at = now.toISOString();
-    const summary = { messageId, direction: 'in' as const, text: message.text, at };
-    const customer = await getCustomer(deps, key);
-    const open = customer?.openConversationId ? await getConversation(deps, customer.openConversationId) : undefined;
-    const existing = open && open.state !== 'closed' ? open : undefined;
+  return withRetries('inbound message', async (attempt) => {
+    const consistent = attempt > 0;
+    const ctx = contextOf(deps);
+    const at = ctx.now.toISOString();
+    const customer = await getCustomer(deps, key, consistent);
+    const pointed = customer?.openConversationId ? await getConversation(deps, customer.openConversationId, consistent) : undefined;
+    const open = pointed && pointed.state !== 'closed' ? pointed : undefined;
+    const stale = pointed?.state === 'closed' ? pointed : undefined;
+    // A pointer to no conversation: a creation that died between claiming and writing it.
+    const unborn = customer?.openConversationId && !pointed ? customer.openConversationId : undefined;
 
-    // What the message means for the workflow (shared/classifier): courtesy ("thanks", 👍) does
-    // not make anything actionable; "no, that's all" after "anything else?" closes.
     const kind = classifyCustomerMessage(
       message.text,
-      { afterClosingQuestion: Boolean(existing?.closingQuestionAsked && existing.waitingOn === 'customer') },
+      { afterClosingQuestion: Boolean(open?.closingQuestionAsked && open.waitingOn === 'customer') },
       deps.config.classifier,
     );
-    if (!existing && kind === 'ineffectual' && customer?.lastConversationId) {
+    const lastClosed = customer?.lastConversationId ?? stale?.conversationId;
+    if (!storedIn && !open && !unborn && kind === 'ineffectual' && lastClosed) {
       // "Thanks!" after the conversation closed: kept with that conversation, no new work.
-      const filed = await fileWithClosedConversation(deps, message, messageId, customer.lastConversationId, at);
-      if (filed) return filed;
-      continue;
+      const filed = await putMessage(deps, inboundItem(message, messageId, lastClosed, at, true));
+      if (filed === 'stored') return { done: true, value: { conversationId: lastClosed, messageId, duplicate: false } };
     }
-    const { conversation, write: conversationWrite, slot } = existing
-      ? kind === 'normal'
-        ? await continueConversation(deps, existing, message, summary, now)
-        : { ...noteWithoutActing(deps, existing, summary), slot: undefined }
-      : { ...openConversation(deps, message, summary, now, customer?.lastAgentId), slot: undefined };
 
-    const result = await transactWrite(deps.db, [
-      putNewMessage(deps, inboundMessageItem(message, messageId, conversation.conversationId, at)),
-      conversationWrite,
-      existing
-        ? {
-            ConditionCheck: {
-              TableName: deps.tables.customers,
-              Key: { customerKey: key },
-              ConditionExpression: 'openConversationId = :c',
-              ExpressionAttributeValues: { ':c': existing.conversationId },
-            },
-          }
-        : {
-            Update: {
-              TableName: deps.tables.customers,
-              Key: { customerKey: key },
-              UpdateExpression: 'SET openConversationId = :c, channel = :ch, customerId = :id, updatedAt = :now',
-              ConditionExpression: 'attribute_not_exists(openConversationId) OR openConversationId = :stale',
-              ExpressionAttributeValues: {
-                ':c': conversation.conversationId,
-                ':ch': message.channel,
-                ':id': message.from,
-                ':now': at,
-                ':stale': customer?.openConversationId ?? '-',
-              },
-            },
-          },
-      ...(slot ? [slot] : []),
-    ]);
-
-    if (result.committed) {
-      await afterReceive(deps, conversation, existing).catch((error: Error) =>
-        logger.warn('routing after an inbound message failed; the sweeper will retry', {
-          conversationId: conversation.conversationId,
-          error: error.name,
-        }),
-      );
-      if (existing && kind === 'closing-answer') {
-        await closeOnCustomersAnswer(deps, conversation.conversationId);
-        return { conversationId: conversation.conversationId, messageId, duplicate: false };
+    if (!storedIn) {
+      const provisional = open?.conversationId ?? unborn ?? (freshId ??= newConversationId());
+      if ((await putMessage(deps, inboundItem(message, messageId, provisional, at))) === 'stored') storedIn = provisional;
+      else {
+        duplicate = true;
+        const stored = (await getMessage(deps, messageId))!;
+        storedIn = stored.conversationId;
+        if (stored.afterClose) return { done: true, value: { conversationId: storedIn, messageId, duplicate } };
+        // Stored under a conversation that exists and is not the customer's open one: it was
+        // applied there, and that conversation has closed since. Nothing more to do.
+        const where = storedIn === open?.conversationId ? open : await getConversation(deps, storedIn);
+        if (where && where !== open) return { done: true, value: { conversationId: storedIn, messageId, duplicate } };
       }
-      // Unlike routing, nothing else would arm a lost timer: if this throws, the channel gets a
-      // 5xx, retries, and the retry (a duplicate) arms again.
-      await armTimer(deps, conversation);
-      return { conversationId: conversation.conversationId, messageId, duplicate: false };
     }
-    if (result.failed.includes(0)) {
-      const stored = await deps.db.send(
-        new GetCommand({ TableName: deps.tables.messages, Key: { messageId }, ConsistentRead: true }),
-      );
-      const conversationId = stored.Item!.conversationId as string;
-      // A provider retry after a failure: make sure the conversation's timer is armed (a no-op
-      // when it is, which is almost always).
-      const current = await getConversation(deps, conversationId);
-      if (current && current.state !== 'closed') await armTimer(deps, current);
-      return { conversationId, messageId, duplicate: true };
+    const target = open?.conversationId ?? unborn ?? storedIn;
+    if (storedIn !== target) {
+      // Stored under a conversation that was never written (a concurrent first message of the
+      // customer opened theirs first, or a creation died half way): it belongs to the open one.
+      await moveMessage(deps, messageId, target);
+      storedIn = target;
     }
-    // The conversation or the customer's open conversation changed under us: read again.
-  }
-  throw new Error('inbound message: too much contention on one conversation');
+    const done = { done: true as const, value: { conversationId: target, messageId, duplicate } };
+
+    if (open) {
+      if (hasApplied(open, messageId)) return done;
+      const agent = open.assignedTo && (open.state === 'inactive' || kind === 'closing-answer') ? await getAgent(deps, open.assignedTo) : undefined;
+      const after = receiveCustomerMessage(open, facts, kind, agent, ctx);
+      const outcome = await commitChange(deps, ctx, { before: open, after, agents: agent ? [agent] : [], messages: closingMessage(deps, after, kind, at) });
+      if (!outcome.committed) return { done: false };
+      if (after.state === 'closed') await releaseOpenConversation(deps, after);
+      return done;
+    }
+
+    if (!unborn && !(await claimOpenConversation(deps, { channel: message.channel, customerId: message.from }, target, stale?.conversationId, at))) {
+      return { done: false }; // another message opened the customer's conversation first: join it
+    }
+    const created = openConversation(target, facts, ctx, customer?.lastAgentId ?? stale?.lastAgentId);
+    // Refused only if another message created it meanwhile; the next round applies this one to it.
+    return (await commit(deps.db, [conversationWrite(deps, undefined, created)])).committed ? done : { done: false };
+  });
 }
 
-async function afterReceive(deps: Deps, conversation: Conversation, previous: Conversation | undefined) {
-  if (conversation.state === 'queued') {
-    // New work, or a reactivation whose agent could not take it.
-    if (!previous || previous.state !== 'queued') await routeQueue(deps, conversation.queue);
-    if (previous?.assignedTo) await pushWorklist(deps, previous.assignedTo, [conversation]);
-    return;
-  }
-  if (conversation.assignedTo) {
-    const { lastMessage } = conversation;
-    // Both frames go to the same connections: list them once (this runs for every message).
-    const connectionIds = await listAgentConnections(deps, conversation.assignedTo);
-    if (connectionIds.length === 0) return;
-    await sendToAgent(
-      deps,
-      conversation.assignedTo,
-      {
-        type: 'message',
-        conversationId: conversation.conversationId,
-        message: { id: lastMessage.messageId, direction: lastMessage.direction, text: lastMessage.text, at: lastMessage.at },
-      },
-      connectionIds,
-    );
-    await pushWorklist(deps, conversation.assignedTo, [conversation], connectionIds);
-  }
+const inboundItem = (m: InboundMessage, messageId: string, conversationId: string, at: string, afterClose = false): StoredMessage => ({
+  messageId,
+  conversationId,
+  channel: m.channel,
+  direction: 'in',
+  externalId: m.externalId,
+  from: m.from,
+  text: m.text,
+  sentAt: at,
+  afterClose,
+});
+
+/** The queue's closing message, when the customer's "no, that's all" closed the conversation. */
+function closingMessage(deps: Deps, after: Conversation, kind: string, at: string): StoredMessage[] {
+  const text = queueSettings(deps.config, after.queue)?.closingMessage;
+  if (kind !== 'closing-answer' || after.state !== 'closed' || !text) return [];
+  return [
+    {
+      messageId: closingMessageId(after.conversationId),
+      conversationId: after.conversationId,
+      channel: after.channel,
+      direction: 'out',
+      to: after.customerId,
+      text,
+      sentAt: at,
+      automatic: true,
+      status: 'pending',
+      statusAt: at,
+    },
+  ];
 }

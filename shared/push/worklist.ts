@@ -1,8 +1,10 @@
-import type { Agent } from '../agent/model.js';
-import { listAgentConnections, removeConnection } from '../agent/connections.js';
 import { takeWorklistSeq } from '../agent/agent-store.js';
-import { listAgentWork } from '../conversation/conversation-store.js';
-import type { Conversation } from '../conversation/model.js';
+import { liveConnections } from '../agent/connections.js';
+import type { Agent } from '../agent/model.js';
+import { connectionGone } from '../agent/presence.js';
+import { holdingOf } from '../agent/transitions.js';
+import { getConversations } from '../conversation/conversation-store.js';
+import type { ChannelName, Conversation } from '../conversation/model.js';
 import { byRank } from '../routing/priority.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -13,6 +15,7 @@ export interface WorklistItem {
   state: 'active' | 'inactive';
   waitingOn: 'agent' | 'customer';
   queue: string;
+  channel: ChannelName;
   customer: { id: string; name?: string };
   lastMessage: { direction: 'in' | 'out'; text: string; at: string };
   slaDueAt: string | null;
@@ -26,14 +29,21 @@ export interface WorklistFrame {
   seq: number;
   agent: { id: string; status: Agent['status']; active: number; preferredConcurrency: number; maxLoad: number };
   items: WorklistItem[];
+  /** Lowest-ranked items left out so that the frame fits API Gateway's 128 KB (absent when none). */
+  omitted?: number;
 }
 
-/** Shapes the frame from the agent and its conversations (any order, any staleness filtered). */
-export function worklistFrame(agent: Agent, conversations: readonly Conversation[]): WorklistFrame {
-  const open = conversations
-    .filter((c) => c.assignedTo === agent.agentId && (c.state === 'active' || c.state === 'inactive'))
-    .sort(byRank);
-  return {
+/** API Gateway's WebSocket message limit. */
+export const maxFrameBytes = 128 * 1024;
+
+/**
+ * Shapes the frame from the agent and a snapshot of the conversations it holds: best first,
+ * `lastMessage.text` already cut to 500 characters on the conversation, and, if the list still
+ * would not fit in a frame, the lowest-ranked items left out (`omitted`).
+ */
+export function worklistFrame(agent: Agent, held: readonly Conversation[]): WorklistFrame {
+  const open = held.filter((c) => holdingOf(c, agent.agentId)).sort(byRank);
+  const frame: WorklistFrame = {
     type: 'worklist',
     seq: agent.worklistSeq,
     agent: {
@@ -43,63 +53,108 @@ export function worklistFrame(agent: Agent, conversations: readonly Conversation
       preferredConcurrency: agent.preferredConcurrency,
       maxLoad: agent.maxLoad,
     },
-    items: open.map((c) => ({
-      conversationId: c.conversationId,
-      state: c.state as 'active' | 'inactive',
-      waitingOn: c.waitingOn,
-      queue: c.queue,
-      customer: c.customerName ? { id: c.customerId, name: c.customerName } : { id: c.customerId },
-      lastMessage: { direction: c.lastMessage.direction, text: c.lastMessage.text, at: c.lastMessage.at },
-      slaDueAt: c.slaDueAt,
-      slaBreached: c.slaBreached,
-      followUpAt: c.followUpAt,
-      priority: c.priority,
-    })),
+    items: open.map(itemOf),
+  };
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+  let size = bytes(frame);
+  if (size <= maxFrameBytes) return frame;
+  // Room for `"omitted":N` too; items are separated by one comma each.
+  const budget = maxFrameBytes - 32;
+  const items = [...frame.items];
+  while (items.length > 0 && size > budget) size -= bytes(items.pop()) + 1;
+  return { ...frame, items, omitted: frame.items.length - items.length };
+}
+
+function itemOf(c: Conversation): WorklistItem {
+  return {
+    conversationId: c.conversationId,
+    state: c.state as 'active' | 'inactive',
+    waitingOn: c.waitingOn,
+    queue: c.queue,
+    channel: c.channel,
+    customer: c.customerName ? { id: c.customerId, name: c.customerName } : { id: c.customerId },
+    lastMessage: { direction: c.lastMessage.direction, text: c.lastMessage.text, at: c.lastMessage.at },
+    slaDueAt: c.slaDueAt ?? null,
+    slaBreached: Boolean(c.slaBreached),
+    followUpAt: c.followUpAt ?? null,
+    priority: c.priority,
   };
 }
 
 /**
- * Sends a frame to every connection of an agent; a connection API Gateway reports gone (410) is
- * removed. Returns how many connections received it.
+ * Sends frames to every live connection of an agent. A connection API Gateway reports gone (410)
+ * is forgotten, and if it was the last one the presence grace starts. A failed post is not lost
+ * work: the next change pushes the whole list again, and the client can `sync`.
  */
-export async function sendToAgent(deps: Deps, agentId: string, frame: object, connectionIds?: string[]): Promise<number> {
-  const ids = connectionIds ?? (await listAgentConnections(deps, agentId));
-  const results = await Promise.all(
-    ids.map(async (id) => {
-      try {
-        const outcome = await deps.pusher.post(id, frame);
-        if (outcome === 'gone') await removeConnection(deps, id);
-        return outcome === 'sent' ? 1 : 0;
-      } catch (error) {
-        // A failed push is not lost work: the next change pushes the whole list again and the
-        // client can `sync`. Log and carry on with the other connections.
-        logger.warn('push failed', { agentId, connectionId: id, error: (error as Error).name });
-        return 0;
+export async function postToAgent(deps: Deps, agent: Agent, frames: readonly object[]): Promise<number> {
+  const connections = liveConnections(agent, deps.clock.now());
+  let sent = 0;
+  await Promise.all(
+    connections.map(async (connectionId) => {
+      for (const frame of frames) {
+        try {
+          if ((await deps.pusher.post(connectionId, frame)) === 'gone') {
+            await connectionGone(deps, connectionId, agent.agentId);
+            return;
+          }
+          sent++;
+        } catch (error) {
+          logger.warn('push failed', { agentId: agent.agentId, connectionId, error: (error as Error).name });
+          return;
+        }
       }
     }),
   );
-  return results.reduce<number>((a, b) => a + b, 0);
+  return sent;
 }
 
+export type PushOutcome = 'sent' | 'no-connections' | 'superseded' | 'unknown-agent';
+
 /**
- * Pushes the agent's full, ordered work list to all its connections.
+ * Pushes the agent's whole work list, as a snapshot: the conversations it holds as they stood at
+ * one moment, never a closed one, never more active items than it held, never one that another
+ * agent holds.
  *
- * `fresh` are conversations this invocation just wrote: the work-list index is eventually
- * consistent, so their current images replace whatever the index returned ("read your writes").
+ *  1. Take the next `seq`: this also reads the agent, with what it holds (`holds`, changed in the
+ *     same transaction as every conversation it concerns) and its connections, consistently.
+ *  2. Read those conversations consistently (`known` images from the change stream save reads).
+ *  3. Check each image against `holds`. If one disagrees, a change landed after step 1; that
+ *     change has its own push with a higher `seq` coming, so this one is dropped rather than
+ *     mixing two moments. On a second disagreement with the same versions, the agent's `holds`
+ *     itself is wrong: logged, and shown as the conversations say (the sweep repairs `holds`).
+ * `before` frames (a new customer message) go out first, on the same connections.
  */
 export async function pushWorklist(
   deps: Deps,
   agentId: string,
-  fresh: readonly Conversation[] = [],
-  /** The agent's connections, when the caller has just listed them. */
-  knownConnectionIds?: string[],
-): Promise<void> {
-  const connectionIds = knownConnectionIds ?? (await listAgentConnections(deps, agentId));
-  if (connectionIds.length === 0) return;
-  const agent = await takeWorklistSeq(deps, agentId);
-  if (!agent) return;
-  const listed = await listAgentWork(deps, agentId);
-  const freshIds = new Set(fresh.map((c) => c.conversationId));
-  const merged = [...listed.filter((c) => !freshIds.has(c.conversationId)), ...fresh];
-  await sendToAgent(deps, agentId, worklistFrame(agent, merged), connectionIds);
+  options: { known?: readonly Conversation[]; before?: readonly object[] } = {},
+): Promise<PushOutcome> {
+  let known = new Map((options.known ?? []).map((c) => [c.conversationId, c]));
+  let previous: Map<string, number> | undefined;
+  let last: Agent | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const agent = await takeWorklistSeq(deps, agentId);
+    if (!agent) return 'unknown-agent';
+    last = agent;
+    if (liveConnections(agent, deps.clock.now()).length === 0) return 'no-connections';
+    const ids = Object.keys(agent.holds ?? {});
+    const read = await getConversations(deps, ids.filter((id) => !known.has(id)));
+    const images = [...read, ...ids.flatMap((id) => (known.has(id) ? [known.get(id)!] : []))];
+    const disagreeing = ids.filter((id) => {
+      const c = images.find((i) => i.conversationId === id);
+      return !c || holdingOf(c, agentId) !== agent.holds[id];
+    });
+    const versions = new Map(images.map((c) => [c.conversationId, c.version]));
+    const drifted = previous && disagreeing.every((id) => previous!.get(id) === versions.get(id));
+    if (disagreeing.length === 0 || (attempt > 0 && drifted)) {
+      if (disagreeing.length > 0) logger.error('work list: holds disagree with the conversations', { agentId, conversations: disagreeing.length });
+      await postToAgent(deps, agent, [...(options.before ?? []), worklistFrame(agent, images)]);
+      return 'sent';
+    }
+    previous = versions;
+    known = new Map();
+  }
+  // Still moving: the pushes of the changes that moved it come with higher sequence numbers.
+  if (options.before?.length && last) await postToAgent(deps, last, options.before);
+  return 'superseded';
 }

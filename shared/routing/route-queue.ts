@@ -1,66 +1,130 @@
-import { listOnlineAgents } from '../agent/agent-store.js';
-import type { Agent } from '../agent/model.js';
+import { getAgents } from '../agent/agent-store.js';
+import { canTakeQueueWork, routingLimitOf, type Agent } from '../agent/model.js';
+import { commitChange, contextOf } from '../conversation/change.js';
 import { nextQueued } from '../conversation/conversation-store.js';
 import type { Conversation } from '../conversation/model.js';
-import { pushWorklist } from '../push/worklist.js';
+import { assign } from '../conversation/transitions.js';
 import type { Deps } from '../runtime/deps.js';
-import { logger } from '../runtime/logger.js';
-import { assignFromQueue } from './assign.js';
-import { chooseAgent, currentLimit } from './choose-agent.js';
-
-const maxRounds = 10;
+import { availableAgentIds } from './availability-store.js';
+import { chooseAgent } from './choose-agent.js';
+import { byRank } from './priority.js';
 
 /**
- * Hands out a queue's best conversations to its available agents until either runs out.
- *
- * Called after anything that adds work (a new conversation) or capacity (a close, an agent
- * coming online, a transfer away) — and by the sweeper as a safety net. Any number of these may
- * run at once: candidates come from an index that may lag, and each assignment is a conditional
- * transaction, so a lost race just moves on to the next candidate or agent.
+ * What the change stream saw that routing should know even before the indexes do (they lag):
+ * conversations just queued, and agents whose capacity just appeared (their images save reads).
  */
-export async function routeQueue(deps: Deps, queue: string): Promise<Conversation[]> {
-  const assigned: Conversation[] = [];
-  const byAgent = new Map<string, Conversation[]>();
-  for (let round = 0; round < maxRounds; round++) {
-    const now = deps.clock.now();
-    const ramp = deps.config.routing.rampUpSecondsPerSlot;
-    let agents: Agent[] = (await listOnlineAgents(deps)).filter((a) => a.queues.includes(queue));
-    const capacity = agents.reduce((sum, a) => sum + Math.max(0, currentLimit(a, now, ramp) - a.active), 0);
-    if (capacity === 0) break;
-    const candidates = await nextQueued(deps, queue, Math.min(capacity + 5, 100));
-    if (candidates.length === 0) break;
-    let progress = false;
-    for (const candidate of candidates) {
-      const agent = chooseAgent(agents, queue, { now, rampUpSecondsPerSlot: ramp, preferredAgentId: candidate.preferredAgentId });
-      if (!agent) break;
-      const limit = currentLimit(agent, now, ramp);
-      const result = await assignFromQueue(deps, candidate, agent.agentId, limit < agent.preferredConcurrency ? limit : undefined);
-      if (result.outcome === 'assigned') {
-        progress = true;
-        agent.active += 1;
-        agent.lastAssignedAt = deps.clock.now().toISOString();
-        assigned.push(result.conversation);
-        byAgent.set(agent.agentId, [...(byAgent.get(agent.agentId) ?? []), result.conversation]);
-      } else if (result.outcome === 'agent-unavailable') {
-        // Someone else filled the agent (or it went away): stop offering it work this round.
-        agents = agents.filter((a) => a.agentId !== agent.agentId);
-        progress = true;
-      }
-    }
-    if (!progress) break;
-  }
-  await Promise.all(
-    [...byAgent].map(([agentId, fresh]) =>
-      pushWorklist(deps, agentId, fresh).catch((error: Error) =>
-        logger.warn('work-list push after assignment failed', { agentId, error: error.name }),
-      ),
-    ),
-  );
-  return assigned;
+export interface RoutingHints {
+  conversations?: readonly Conversation[];
+  agents?: readonly Agent[];
 }
 
-/** Routes every queue the given agent serves (after the agent freed capacity). */
-export async function routeAgentQueues(deps: Deps, queues: readonly string[]): Promise<Conversation[]> {
-  const results = await Promise.all(queues.map((q) => routeQueue(deps, q)));
-  return results.flat();
+/** Agents read per round trip when more candidates are needed (eventually consistent: the write checks). */
+const agentsPerRead = 4;
+
+/**
+ * One routing pass over a queue: hands its best conversations to agents who have room, until
+ * either runs out. It runs once per batch of changes (shared/follow-ups), however many events in
+ * the batch concern the queue, and from the sweep.
+ *
+ * Its cost does not grow with the number of agents or the depth of the queue:
+ *  - who has room: the agents whose slot just freed (their images come with the hint), and, when
+ *    they are not enough, the queue's Availability rows: one strongly consistent query (exact,
+ *    no lag); when nobody has room the pass ends there;
+ *  - which conversations: one index query for as many as could be placed, plus the conversations
+ *    the stream just saw queued (found even while the index lags);
+ *  - which agent: among those with room, read a few at a time in random order (hinted images
+ *    need no read), the least loaded, ties broken at random (shared/routing/choose-agent.ts).
+ * Each assignment is one transaction on the conversation and the agent, conditional on both
+ * versions: a stale image or a concurrent router costs a retry with the image the refusal
+ * returned, never a double assignment or an overfilled agent.
+ */
+/** What a pass did: the conversations it assigned, and whether it left room unused. */
+export interface RoutingPass {
+  assigned: Conversation[];
+  /** Someone could still take work when the candidates ran out (see shared/routing/rechecks.ts). */
+  roomLeft: boolean;
+}
+
+export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints = {}, random: () => number = Math.random): Promise<RoutingPass> {
+  const loaded = new Map<string, Agent>();
+  for (const agent of hints.agents ?? []) if (canTakeQueueWork(agent) && agent.queues.includes(queue)) loaded.set(agent.agentId, agent);
+  // Who else has room is asked only when needed: after a slot freed, the agent who freed it is
+  // usually all the room there is (had anyone else had room, the queue would be empty).
+  let room: Set<string> | undefined;
+  let unread: string[] = [];
+  const askAvailability = async () => {
+    room = new Set(await availableAgentIds(deps, queue));
+    for (const id of loaded.keys()) if (!room.has(id)) loaded.delete(id);
+    unread = shuffle([...room].filter((id) => !loaded.has(id)), random);
+  };
+  if (loaded.size === 0) {
+    await askAvailability();
+    if (room!.size === 0) return { assigned: [], roomLeft: false };
+  }
+  const read = async (ids: string[]) => {
+    unread = unread.filter((id) => !ids.includes(id));
+    for (const agent of await getAgents(deps, ids, false)) loaded.set(agent.agentId, agent);
+  };
+
+  const roomFor = room ? 2 * room.size : [...loaded.values()].reduce((n, a) => n + routingLimitOf(a) - a.active, 0);
+  const queued = await nextQueued(deps, queue, Math.min(100, roomFor + 5));
+  const candidates = mergeCandidates(queued, hints.conversations ?? [], queue);
+  const assigned: Conversation[] = [];
+  for (const first of candidates) {
+    let candidate = first;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const preferred = candidate.preferredAgentId;
+      if (preferred && room?.has(preferred) && !loaded.has(preferred)) await read([preferred]);
+      let agent = chooseAgent(loaded.values(), queue, preferred, random);
+      if (!agent && !room) await askAvailability();
+      while (!agent && unread.length > 0) {
+        await read(unread.slice(0, agentsPerRead));
+        agent = chooseAgent(loaded.values(), queue, preferred, random);
+      }
+      if (!agent) return { assigned, roomLeft: false }; // nobody has room left
+      const ctx = contextOf(deps);
+      const after = assign(candidate, agent, ctx);
+      const outcome = await commitChange(deps, ctx, { before: candidate, after, agents: [agent] });
+      if (outcome.committed) {
+        loaded.set(agent.agentId, outcome.agents[0] ?? agent);
+        assigned.push(after);
+        break;
+      }
+      for (const conflict of outcome.conflicts) {
+        if (conflict.name === `agent:${agent.agentId}`) {
+          // Someone else changed the agent: decide again on the image the refusal returned.
+          if (conflict.current) loaded.set(agent.agentId, conflict.current as unknown as Agent);
+          else loaded.delete(agent.agentId);
+        }
+      }
+      const changed = outcome.conflicts.find((c) => c.name === 'conversation');
+      if (changed) {
+        const current = changed.current as Conversation | undefined;
+        // Taken, closed or moved meanwhile; or changed but still queued here: try with the new image.
+        if (!current || current.state !== 'queued' || current.queuedIn !== queue) break;
+        candidate = current;
+      }
+    }
+  }
+  const roomLeft = unread.length > 0 || Boolean(chooseAgent(loaded.values(), queue, undefined, random));
+  return { assigned, roomLeft };
+}
+
+/** Index results and stream hints for one queue, best first, each at its newest version. */
+function mergeCandidates(fromIndex: readonly Conversation[], hinted: readonly Conversation[], queue: string): Conversation[] {
+  const byId = new Map<string, Conversation>();
+  for (const c of [...fromIndex, ...hinted]) {
+    if (c.state !== 'queued' || c.queuedIn !== queue) continue;
+    const seen = byId.get(c.conversationId);
+    if (!seen || seen.version < c.version) byId.set(c.conversationId, c);
+  }
+  return [...byId.values()].sort(byRank);
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

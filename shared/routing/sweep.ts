@@ -1,13 +1,82 @@
-import { retryDueDeliveries } from '../channels/generic/deliver.js';
+import { agentIdsWithStatus, commitAgent, getAgents } from '../agent/agent-store.js';
+import { activeHeld, type Agent } from '../agent/model.js';
+import { checkPresence, startPresenceGrace } from '../agent/presence.js';
+import { onRampTimer } from '../agent/set-status.js';
+import { holdingOf } from '../agent/transitions.js';
+import { liveConnections } from '../agent/connections.js';
+import { getConversations } from '../conversation/conversation-store.js';
 import type { Deps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
+import { fireLatenessMs } from '../timers/deadlines.js';
 import { routeQueue } from './route-queue.js';
 
+export interface SweepResult {
+  assigned: number;
+  /** Queues whose routing pass failed this time (the others were still routed). */
+  failedQueues: string[];
+  /** Agents whose `holds`/`active` disagreed with their conversations and were repaired. */
+  repairedAgents: number;
+  /** Agents found gone (no live connection) whose presence check was started or done. */
+  presenceChecks: number;
+}
+
 /**
- * The safety net, run every minute: routes every queue (a wake-up lost between an index lagging
- * and a capacity release is found here) and retries replies the channel has not accepted yet.
+ * The safety net, once a minute (it is not how work normally moves: the change stream is).
+ *  - routes every queue, each on its own: one failing queue does not stop the others;
+ *  - repairs an agent whose load disagrees with the conversations it holds (it cannot, by
+ *    construction, but a counter that drifted would silently cost a slot forever);
+ *  - starts the presence grace for agents left with no live connection (a `$disconnect` that
+ *    never came, connections past API Gateway's 2 hours) and ends overdue ones (a lost timer);
+ *  - raises the routing limit of agents whose ramp-up timer was lost.
  */
-export async function sweep(deps: Deps): Promise<{ assigned: number; deliveriesRetried: number }> {
-  const assigned = await Promise.all(Object.keys(deps.config.queues).map((q) => routeQueue(deps, q)));
-  const deliveriesRetried = await retryDueDeliveries(deps);
-  return { assigned: assigned.flat().length, deliveriesRetried };
+export async function sweep(deps: Deps): Promise<SweepResult> {
+  const queues = Object.keys(deps.config.queues);
+  const routed = await Promise.allSettled(queues.map((q) => routeQueue(deps, q)));
+  const failedQueues = queues.filter((_, i) => routed[i]!.status === 'rejected');
+  for (const [i, result] of routed.entries()) {
+    if (result.status === 'rejected') logger.error('sweep: routing a queue failed', { queue: queues[i], error: (result.reason as Error)?.name });
+  }
+  const assigned = routed.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value.assigned.length : 0), 0);
+
+  const ids = [...new Set([...(await agentIdsWithStatus(deps, 'online')), ...(await agentIdsWithStatus(deps, 'away'))])];
+  let repairedAgents = 0;
+  let presenceChecks = 0;
+  for (const agent of await getAgents(deps, ids)) {
+    try {
+      if (await repairLoad(deps, agent)) repairedAgents++;
+      if (await presenceOf(deps, agent)) presenceChecks++;
+      if (agent.routingLimit !== undefined) await onRampTimer(deps, agent.agentId);
+    } catch (error) {
+      logger.error('sweep: an agent check failed', { agentId: agent.agentId, error: (error as Error).name });
+    }
+  }
+  return { assigned, failedQueues, repairedAgents, presenceChecks };
+}
+
+/** Rewrites `holds` and `active` from the conversations themselves when they disagree. */
+async function repairLoad(deps: Deps, agent: Agent): Promise<boolean> {
+  const held = await getConversations(deps, Object.keys(agent.holds ?? {}));
+  const holds: Agent['holds'] = {};
+  for (const c of held) {
+    const how = holdingOf(c, agent.agentId);
+    if (how) holds[c.conversationId] = how;
+  }
+  const active = activeHeld(holds);
+  const same = active === agent.active && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
+  if (same) return false;
+  logger.error('agent load drifted; repaired', { agentId: agent.agentId, counted: agent.active, actual: active });
+  // Conditional on the version read: an agent changing meanwhile is left for the next sweep.
+  return commitAgent(deps, agent, { ...agent, holds, active, version: agent.version + 1 });
+}
+
+async function presenceOf(deps: Deps, agent: Agent): Promise<boolean> {
+  const now = deps.clock.now();
+  if (liveConnections(agent, now).length > 0) return false;
+  if (!agent.presenceCheckAt) {
+    await startPresenceGrace(deps, agent);
+    return true;
+  }
+  // A check overdue by more than a timer's lateness: its schedule was lost.
+  if (Date.parse(agent.presenceCheckAt) < now.getTime() - fireLatenessMs) return checkPresence(deps, agent);
+  return false;
 }

@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretReader } from '../channels/generic/channel-secret.js';
 import type { Clock } from '../clock.js';
+import type { DeliveryQueue } from '../delivery/delivery-queue.js';
+import type { RoutingRechecks } from '../routing/rechecks.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
@@ -12,7 +14,7 @@ export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<str
 /**
  * Everything a domain function needs from the outside world. Handlers build one from the
  * environment (shared/runtime/lambda-deps.ts); tests build one against DynamoDB Local with a
- * virtual clock and a recording pusher.
+ * virtual clock, a recording pusher, a virtual scheduler and an in-memory delivery queue.
  */
 export interface Deps {
   db: DynamoDBDocumentClient;
@@ -23,4 +25,8 @@ export interface Deps {
   http: HttpSend;
   timers: TimerScheduler;
   secrets: SecretReader;
+  /** Outbound messages waiting for delivery (SQS in AWS). */
+  deliveries: DeliveryQueue;
+  /** Second routing passes after the queue index's lag (SQS with a delay in AWS). */
+  rechecks: RoutingRechecks;
 }

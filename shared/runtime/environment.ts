@@ -21,6 +21,14 @@ export const environment = {
   timerRoleArn: 'TIMER_ROLE_ARN',
   /** Queue for timer fires Scheduler could not deliver. */
   timerDeadLetterArn: 'TIMER_DLQ_ARN',
+  /** The SQS queue outbound messages wait in for delivery. */
+  deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
+  /** The SQS queue of delayed second routing passes (shared/routing/rechecks.ts). */
+  recheckQueueUrl: 'RECHECK_QUEUE_URL',
+  /** The SQS queue of timer fires Scheduler could not deliver (redriven by the sweep). */
+  timerDeadLetterUrl: 'TIMER_DLQ_URL',
+  /** Local stack only: the SQS emulator. */
+  sqsEndpoint: 'SQS_ENDPOINT',
   /** Local stack only: the Secrets Manager emulator. */
   secretsEndpoint: 'SECRETS_ENDPOINT',
   /** Local stack only: the Scheduler emulator. */

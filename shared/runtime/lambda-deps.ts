@@ -6,6 +6,7 @@ import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
 import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
 import type { Deps, HttpSend } from './deps.js';
+import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';
 import { environment } from './environment.js';
 
 const fetchSend: HttpSend = async (url, init) => {
@@ -31,6 +32,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     http: fetchSend,
     timers: timerSchedulerFromEnv(env),
     secrets: secretsManagerReader(env[environment.secretsEndpoint] || undefined, env),
+    deliveries: queueFromEnv(env, environment.deliveryQueueUrl),
+    rechecks: queueFromEnv(env, environment.recheckQueueUrl),
   };
 }
 
@@ -42,4 +45,9 @@ function timerSchedulerFromEnv(env: NodeJS.ProcessEnv) {
       throw new Error(`timers are not configured (${environment.timerGroup}, ${environment.timerTargetArn}, ${environment.timerRoleArn})`);
     },
   };
+}
+
+function queueFromEnv<T>(env: NodeJS.ProcessEnv, variable: string): JobQueue<T> {
+  const url = env[variable];
+  return url ? sqsJobQueue<T>(url, env[environment.sqsEndpoint] || undefined, env) : unconfiguredQueue<T>(variable);
 }

@@ -8,7 +8,17 @@ import { recordConsumed, recordFailure } from './capacity-meter.js';
  * at DynamoDB Local through `DYNAMODB_ENDPOINT`. With `TIDE_METER_CAPACITY=1` (the benchmark
  * only) every request also reports the capacity it consumed to shared/storage/capacity-meter.ts.
  */
-export function createDocumentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
+/**
+ * Decorations every new client gets: the local stack and the tests register one to emulate the
+ * index lag of DynamoDB's global secondary indexes (infra/local/index-lag.ts), which DynamoDB
+ * Local does not have. Nothing registers any in a deployment.
+ */
+const decorations: Array<(client: DynamoDBClient) => void> = [];
+export function decorateNewClients(decorate: (client: DynamoDBClient) => void): void {
+  decorations.push(decorate);
+}
+
+export function createDocumentClient(env: NodeJS.ProcessEnv = process.env, decorate?: (client: DynamoDBClient) => void): DynamoDBDocumentClient {
   const endpoint = env[environment.dynamodbEndpoint];
   const client = new DynamoDBClient(
     endpoint
@@ -16,6 +26,8 @@ export function createDocumentClient(env: NodeJS.ProcessEnv = process.env): Dyna
       : {},
   );
   if (env.TIDE_METER_CAPACITY === '1') meterCapacity(client);
+  for (const each of decorations) each(client);
+  decorate?.(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });

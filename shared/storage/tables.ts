@@ -1,10 +1,12 @@
 /**
- * The DynamoDB tables, declared once. The CDK stack (infra/tide-stack.ts) turns these into
- * `TableV2` constructs and the local stack (infra/local/dynamodb.ts) into `CreateTable` calls,
- * so the deployed and the local schema cannot drift apart.
+ * The DynamoDB tables, declared once. The CDK stack (infra/constructs/tide-tables.ts) turns these
+ * into `TableV2` constructs and the local stack (infra/local/dynamodb.ts) into `CreateTable`
+ * calls, so the deployed and the local schema cannot drift apart.
  *
- * Every attribute named here is a string key. Indexes are sparse on purpose: an item is in
- * `byQueue` only while it carries `queuedIn`, so "remove from the queue" is `REMOVE queuedIn`.
+ * Indexes are sparse on purpose: an item is in `byQueue` only while it carries `queuedIn`, so
+ * "remove from the queue" is `REMOVE queuedIn`. Three tables have a change stream: every follow-up
+ * of a change (routing, work-list pushes, timers, deliveries) is derived from it
+ * (shared/follow-ups), so a follow-up cannot be lost when the invocation that made the change dies.
  */
 
 export interface KeyAttribute {
@@ -17,9 +19,9 @@ export interface IndexDefinition {
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   /**
-   * `ALL` when queries read whole items from the index (the queue, the work lists); `KEYS_ONLY`
-   * when they only find keys. Every write to a projected attribute is also a write to the index,
-   * so a narrow projection is the cheapest index (see bench/: index writes dominate the bill).
+   * `ALL` when queries read whole items from the index (the queue); `KEYS_ONLY` when they only
+   * find keys. Every write to a projected attribute is also a write to the index, so a narrow
+   * projection is the cheapest index.
    */
   projection: 'ALL' | 'KEYS_ONLY';
 }
@@ -34,6 +36,8 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
   /** Epoch-seconds attribute after which DynamoDB may delete the item. */
   timeToLiveAttribute?: string;
+  /** Tables whose changes drive follow-ups carry a stream with both images. */
+  stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 const s = (name: string): KeyAttribute => ({ name, type: 'S' });
@@ -43,11 +47,13 @@ export const conversationsTable = {
   envVar: 'CONVERSATIONS_TABLE',
   partitionKey: s('conversationId'),
   indexes: [
-    // The routing queue: only queued conversations carry `queuedIn`; `rank` sorts best first.
+    // The routing queue: only queued conversations carry `queuedIn`; `rank` sorts best first. ALL,
+    // because the router writes from the image it reads (the write is conditional on its version).
     { name: 'byQueue', partitionKey: s('queuedIn'), sortKey: s('rank'), projection: 'ALL' },
-    // An agent's work list: open conversations the agent owns (active or inactive).
-    { name: 'byAgent', partitionKey: s('assignedTo'), sortKey: s('rank'), projection: 'ALL' },
   ],
+  // An agent's work list is not an index: the agent item lists what it holds (`holds`), read
+  // consistently, so a lagging index can never show a closed conversation (shared/push).
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const satisfies TableDefinition;
 
 export const messagesTable = {
@@ -56,11 +62,9 @@ export const messagesTable = {
   // Inbound message ids are derived from the channel's externalId, so the conditional put of the
   // message is also the dedupe check: no separate dedupe item, no extra write.
   partitionKey: s('messageId'),
-  indexes: [
-    { name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt'), projection: 'KEYS_ONLY' },
-    // Outbound messages not yet acknowledged by the channel; the sweeper retries them.
-    { name: 'pendingDelivery', partitionKey: s('deliveryPending'), sortKey: s('nextAttemptAt'), projection: 'KEYS_ONLY' },
-  ],
+  indexes: [{ name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt'), projection: 'KEYS_ONLY' }],
+  // New outbound messages are handed to the delivery queue from here, and status changes pushed.
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const satisfies TableDefinition;
 
 export const customersTable = {
@@ -75,17 +79,41 @@ export const agentsTable = {
   id: 'Agents',
   envVar: 'AGENTS_TABLE',
   partitionKey: s('agentId'),
-  // Keys only: routing reads the ids here and the agents themselves consistently; the agent item
-  // changes on every push (`worklistSeq`), which must not rewrite an index copy each time.
+  // Keys only: the sweep finds agents who are not offline here. The agent item changes on every
+  // push (`worklistSeq`), which must not rewrite an index copy each time.
   indexes: [{ name: 'byStatus', partitionKey: s('status'), sortKey: s('agentId'), projection: 'KEYS_ONLY' }],
+  // Capacity appearing (a slot freed, an agent online) routes the agent's queues from here.
+  stream: 'NEW_AND_OLD_IMAGES',
+} as const satisfies TableDefinition;
+
+export const availabilityTable = {
+  id: 'Availability',
+  envVar: 'AVAILABILITY_TABLE',
+  // One row per (queue, agent) while the agent can take queue work: online and below its routing
+  // limit. Written in the same transaction as the agent change that flips it, so it is exact; a
+  // strongly consistent query of a queue's partition lists who can take work without reading
+  // every agent, at a cost that does not grow with the number of busy agents (shared/routing).
+  partitionKey: s('queue'),
+  sortKey: s('agentId'),
+  indexes: [],
 } as const satisfies TableDefinition;
 
 export const connectionsTable = {
   id: 'Connections',
   envVar: 'CONNECTIONS_TABLE',
   partitionKey: s('connectionId'),
-  indexes: [{ name: 'byAgent', partitionKey: s('agentId'), sortKey: s('connectionId'), projection: 'KEYS_ONLY' }],
+  indexes: [],
   // API Gateway ends every WebSocket connection after 2 h; a row whose $disconnect was lost expires.
+  timeToLiveAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+export const requestsTable = {
+  id: 'Requests',
+  envVar: 'REQUESTS_TABLE',
+  // The first answer to an agent's request, for 10 minutes: a retry of the same action with the
+  // same requestId and fields gets it again and is not done twice (shared/agent/request-log.ts).
+  partitionKey: s('requestKey'),
+  indexes: [],
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
@@ -94,7 +122,9 @@ export const tables: readonly TableDefinition[] = [
   messagesTable,
   customersTable,
   agentsTable,
+  availabilityTable,
   connectionsTable,
+  requestsTable,
 ];
 
 export interface TableNames {
@@ -102,7 +132,9 @@ export interface TableNames {
   messages: string;
   customers: string;
   agents: string;
+  availability: string;
   connections: string;
+  requests: string;
 }
 
 /** Physical table names from the environment, as a Lambda function sees them. */
@@ -117,6 +149,8 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
     messages: read(messagesTable),
     customers: read(customersTable),
     agents: read(agentsTable),
+    availability: read(availabilityTable),
     connections: read(connectionsTable),
+    requests: read(requestsTable),
   };
 }

@@ -57,3 +57,32 @@ export function nextDeadline(c: Facts): string | undefined {
     .map((p) => p.at)
     .sort()[0];
 }
+
+/**
+ * Scheduler fires up to a minute after an `at()` time; an armed schedule whose time is further
+ * in the past than this has fired (or was lost) and no longer counts as armed.
+ */
+export const fireLatenessMs = 90_000;
+
+/**
+ * The timer arming a conversation's next image must carry: a schedule is needed only when none
+ * is armed or the next deadline moved earlier (most messages move deadlines later, so most
+ * writes cost no Scheduler call). A later schedule left behind fires, finds nothing due and
+ * re-arms: harmless. `firedGen` is the generation of the schedule now firing, which therefore no
+ * longer counts as armed. The schedule itself is created from the change stream when `armedGen`
+ * grows (shared/follow-ups), so an arming written is an arming that gets its schedule.
+ */
+export function armingAfter(
+  before: Pick<Conversation, 'armedAt' | 'armedGen'> | undefined,
+  after: Facts,
+  now: Date,
+  firedGen?: number,
+): { armedAt: string | null; armedGen: number } {
+  const gen = before?.armedGen ?? 0;
+  let armed = before?.armedAt ?? null;
+  if (firedGen !== undefined && firedGen === gen) armed = null;
+  if (armed && Date.parse(armed) < now.getTime() - fireLatenessMs) armed = null;
+  const next = nextDeadline(after);
+  if (next && (!armed || next < armed)) return { armedAt: next, armedGen: gen + 1 };
+  return { armedAt: armed, armedGen: gen };
+}

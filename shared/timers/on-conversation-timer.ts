@@ -1,113 +1,50 @@
 import { getAgent } from '../agent/agent-store.js';
-import { releaseSlot, takeSlotUpToMax } from '../agent/load.js';
-import { addSeconds } from '../clock.js';
-import { writeClose } from '../conversation/close.js';
-import { getConversation, putIfUnchanged } from '../conversation/conversation-store.js';
-import type { Conversation } from '../conversation/model.js';
-import { pushWorklist } from '../push/worklist.js';
-import { rankOf } from '../routing/priority.js';
-import { routeAgentQueues, routeQueue } from '../routing/route-queue.js';
+import { commitChange, contextOf } from '../conversation/change.js';
+import { getConversation } from '../conversation/conversation-store.js';
+import { releaseOpenConversation } from '../conversation/customer-store.js';
+import { rearm, timedEvent } from '../conversation/transitions.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
-import { transactWrite } from '../storage/transactions.js';
-import { armTimer } from './arm.js';
-import { startWaitingOnAgent } from '../conversation/waiting.js';
+import { withRetries } from '../storage/commit.js';
 import { dueEvent, type TimedEvent } from './deadlines.js';
 
+/** At most this many events are performed by one fire (several deadlines can pass together). */
+const maxEventsPerFire = 8;
+
 /**
- * A conversation's timer fired. Re-reads the conversation and performs whatever is due *now*:
- * a late fire does late work, an early one does nothing, a duplicate finds the work done, and a
- * fire from a superseded schedule (older generation) leaves everything to the current one.
+ * A conversation's timer fired. Re-reads the conversation and performs whatever is due *now*: a
+ * late fire does late work, an early one only re-arms, a duplicate finds the work done, and a
+ * fire from a superseded schedule (an older generation) leaves everything to the current one.
  * Returns the events it performed.
  */
 export async function onConversationTimer(deps: Deps, conversationId: string, gen: number): Promise<TimedEvent[]> {
   const performed: TimedEvent[] = [];
-  let conversation = await getConversation(deps, conversationId);
-  if (!conversation || (conversation.armedGen ?? 0) > gen) return performed;
-  for (let step = 0; step < 8 && conversation && conversation.state !== 'closed'; step++) {
-    const event = dueEvent(conversation, deps.clock.now());
-    if (!event) break;
-    const done = await perform(deps, conversation, event);
-    if (done) performed.push(event);
-    conversation = await getConversation(deps, conversationId);
-  }
-  if (conversation && conversation.state !== 'closed') await armTimer(deps, conversation, gen);
-  return performed;
-}
-
-/** Performs one timed event; false when the conversation changed first (the caller re-reads). */
-async function perform(deps: Deps, current: Conversation, event: TimedEvent): Promise<boolean> {
-  const now = deps.clock.now();
-  const at = now.toISOString();
-  const queue = deps.config.queues[current.queue] ?? deps.config.queues.default!;
-  const owner = current.assignedTo;
-  const next: Conversation = { ...current, updatedAt: at, version: current.version + 1 };
-  const extra = [];
-  let requeue = false;
-
-  switch (event) {
-    case 'autoClose': {
-      const closed = await writeClose(deps, current);
-      if (closed && owner) await pushWorklist(deps, owner, [closed]);
-      return Boolean(closed);
-    }
-    case 'slaWarning':
-      Object.assign(next, { slaNearBreach: true });
-      break;
-    case 'stale':
-      Object.assign(next, { stale: true });
-      break;
-    case 'slaBreach':
-      // Escalates: the breached tier outranks all other waiting work, in the queue and the lists.
-      Object.assign(next, { slaBreached: true, slaBreachedAt: at, slaBreaches: (current.slaBreaches ?? 0) + 1 });
-      logger.warn('SLA breached', { conversationId: current.conversationId, queue: current.queue, agentId: owner });
-      break;
-    case 'inactive':
-      // The customer went dark: the conversation stays with its agent but frees the slot.
-      Object.assign(next, { state: 'inactive', inactiveAt: null, autoCloseAt: autoCloseAt(current, queue.autoCloseAfterSeconds, now) });
-      if (owner) extra.push(releaseSlot(deps.tables, owner));
-      break;
-    case 'followUp':
-    case 'reassign': {
-      // Back to actionable: with its agent if they can take it (up to maxLoad), else queued.
-      const returning = event === 'followUp';
-      Object.assign(next, {
-        ...(returning || !current.waitingSince ? startWaitingOnAgent(now, queue, deps.config.priority) : {}),
-        waitingOn: 'agent',
-        followUpAt: null,
-        reassignAt: null,
-        followUpDue: returning ? true : current.followUpDue,
-      });
-      const agent = owner ? await getAgent(deps, owner) : undefined;
-      if (agent && agent.status !== 'offline' && agent.active < agent.maxLoad) {
-        next.state = 'active';
-        extra.push(takeSlotUpToMax(deps.tables, agent.agentId, at, ['online', 'away']));
-      } else {
-        Object.assign(next, { state: 'queued', queuedIn: current.queue, assignedTo: undefined });
-        requeue = true;
+  // The generation this fire stands for: its own, then each one its own writes armed (those
+  // schedules need not fire for what this fire does now; when they do, they find it done).
+  let firing = gen;
+  for (let step = 0; step < maxEventsPerFire; step++) {
+    const event = await withRetries('timer', async () => {
+      const before = await getConversation(deps, conversationId);
+      if (!before || before.state === 'closed' || (before.armedGen ?? 0) > firing) return { done: true, value: undefined };
+      const ctx = contextOf(deps);
+      const due = dueEvent(before, ctx.now);
+      if (!due) {
+        // Nothing (more) due. After an event, the arming that event's write made stands.
+        if (step > 0) return { done: true, value: undefined };
+        const after = rearm(before, ctx, firing);
+        if (after && !(await commitChange(deps, ctx, { before, after, agents: [] })).committed) return { done: false };
+        return { done: true, value: undefined };
       }
-      break;
-    }
+      const agent = before.assignedTo ? await getAgent(deps, before.assignedTo) : undefined;
+      const after = timedEvent(before, due, agent, ctx, firing);
+      if (!(await commitChange(deps, ctx, { before, after, agents: agent ? [agent] : [] })).committed) return { done: false };
+      firing = Math.max(firing, after.armedGen ?? 0);
+      if (due === 'slaBreach') logger.warn('SLA breached', { conversationId, queue: before.queue, agentId: before.assignedTo });
+      if (after.state === 'closed') await releaseOpenConversation(deps, after);
+      return { done: true, value: due };
+    });
+    if (!event) break;
+    performed.push(event);
   }
-  next.rank = rankOf(next, deps.config.priority);
-  const result = await transactWrite(deps.db, [
-    putIfUnchanged(deps.tables, next, current.version),
-    ...extra,
-  ]);
-  if (!result.committed) return false;
-
-  if (owner) await pushWorklist(deps, owner, [next]);
-  if (next.assignedTo && next.assignedTo !== owner) await pushWorklist(deps, next.assignedTo, [next]);
-  if (requeue) await routeQueue(deps, next.queue);
-  if (event === 'inactive' && owner) {
-    const agent = await getAgent(deps, owner);
-    await routeAgentQueues(deps, agent?.queues ?? []);
-  }
-  return true;
-}
-
-/** Auto-close counts from the customer's last message, and never before the conversation went inactive. */
-function autoCloseAt(c: Conversation, afterSeconds: number, now: Date): string {
-  const from = c.lastCustomerMessageAt ? new Date(c.lastCustomerMessageAt) : now;
-  return new Date(Math.max(addSeconds(from, afterSeconds).getTime(), now.getTime())).toISOString();
+  return performed;
 }

@@ -7,6 +7,9 @@ export type TimerPayload =
   | { kind: 'presence'; agentId: string; gen: number }
   | { kind: 'ramp'; agentId: string; onlineSince: string };
 
+/** Schedule names: `[0-9a-zA-Z-_.]{1,64}`; the generation keeps each arming's name unique. */
+export const conversationTimerName = (conversationId: string, gen: number) => `${conversationId}.${gen}`.slice(-64);
+
 /** Creates one-time timers. Creating the same name twice is a no-op (a retried invocation). */
 export interface TimerScheduler {
   schedule(name: string, at: Date, payload: TimerPayload): Promise<void>;

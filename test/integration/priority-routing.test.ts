@@ -1,30 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { getAgent } from '../../shared/agent/agent-store.js';
-import { setAgentStatus } from '../../shared/agent/set-status.js';
-import { closeConversation } from '../../shared/conversation/close.js';
-import { getConversation, listAgentWork, nextQueued } from '../../shared/conversation/conversation-store.js';
-import { receiveMessage } from '../../shared/conversation/receive-message.js';
-import { sendReply } from '../../shared/conversation/reply.js';
-import { setConversationPriority } from '../../shared/conversation/set-priority.js';
-import { createTestDeps, type TestDeps } from '../support/domain-deps.js';
-
-let n = 0;
-const say = (deps: TestDeps, from: string, text = 'hello') =>
-  receiveMessage(deps, { channel: 'generic', externalId: `p-${++n}`, from, text, queue: 'default' });
-const state = async (deps: TestDeps, id: string) => (await getConversation(deps, id))!;
+import { closeConversation, setConversationPriority } from '../../shared/conversation/commands.js';
+import { nextQueued } from '../../shared/conversation/conversation-store.js';
+import { createTestDeps } from '../support/domain-deps.js';
+import { answer, conversation as state, indexesCaughtUp, online, say } from '../support/scenario.js';
 
 describe('priority in the queue and the work list', () => {
   it('answers the engaged customer before the slow one who wrote earlier', async () => {
     const deps = await createTestDeps({ agents: [{ id: 'ann', preferredConcurrency: 2, maxLoad: 2 }], channels: { generic: { secret: 's' } } });
-    await setAgentStatus(deps, 'ann', 'online');
+    await online(deps, 'ann');
     // Two conversations in progress: one customer answers every 20 minutes, one within seconds.
     const slow = await say(deps, '+slow');
     const engaged = await say(deps, '+fast');
-    await sendReply(deps, { agentId: 'ann', conversationId: slow.conversationId, text: 'q?' });
-    await sendReply(deps, { agentId: 'ann', conversationId: engaged.conversationId, text: 'q?' });
+    await answer(deps, 'ann', slow.conversationId, 'q?');
+    await answer(deps, 'ann', engaged.conversationId, 'q?');
     deps.clock.advance(20 * 60 - 5);
     await say(deps, '+fast', 'fast answer'); // 19:55 after the question… not engaged yet
-    await sendReply(deps, { agentId: 'ann', conversationId: engaged.conversationId, text: 'q2?' });
+    await answer(deps, 'ann', engaged.conversationId, 'q2?');
     deps.clock.advance(5);
     await say(deps, '+slow', 'slow answer'); // answered after 20 minutes
     deps.clock.advance(3);
@@ -45,10 +37,13 @@ describe('priority in the queue and the work list', () => {
     await say(deps, '+old');
     deps.clock.advance(500);
     await say(deps, '+fresh');
-    const order = async () => (await nextQueued(deps, 'default', 10)).map((c) => c.customerId);
+    const order = async () => {
+      await indexesCaughtUp();
+      return (await nextQueued(deps, 'default', 10)).map((c) => c.customerId);
+    };
     expect(await order()).toEqual(['+old', '+fresh']);
     deps.clock.advance(100);
-    expect(await deps.timers.fireDue(deps)).toContain('stale');
+    expect(await deps.fireDue()).toContain('stale');
     expect(await order()).toEqual(['+fresh', '+old']);
   });
 
@@ -59,29 +54,31 @@ describe('priority in the queue and the work list', () => {
       agents: [{ id: 'ann', queues: ['relaxed', 'urgent'], preferredConcurrency: 5, maxLoad: 5 }],
       channels: { generic: { secret: 's' } },
     });
-    await setAgentStatus(deps, 'ann', 'online');
-    const relaxed = await receiveMessage(deps, { channel: 'generic', externalId: 'r1', from: '+r', text: 'hi', queue: 'relaxed' });
+    await online(deps, 'ann');
+    const relaxed = await say(deps, '+r', 'hi', { queue: 'relaxed' });
     deps.clock.advance(30);
-    const urgent = await receiveMessage(deps, { channel: 'generic', externalId: 'u1', from: '+u', text: 'hi', queue: 'urgent' });
-    const work = async () => (await listAgentWork(deps, 'ann')).map((c) => c.conversationId);
+    const urgent = await say(deps, '+u', 'hi', { queue: 'urgent' });
+    const work = async () => deps.pusher.latestWorklist('conn-ann')!.items.map((c) => c.conversationId);
     expect(await work()).toEqual([relaxed.conversationId, urgent.conversationId]);
     deps.clock.advance(45); // urgent at 75% of its 60 s SLA
-    expect(await deps.timers.fireDue(deps)).toEqual(['slaWarning']);
+    expect(await deps.fireDue()).toEqual(['slaWarning']);
     expect(await work()).toEqual([urgent.conversationId, relaxed.conversationId]);
     deps.clock.advance(600); // both breached: breached ranks by waiting time again
-    await deps.timers.fireDue(deps);
+    await deps.fireDue();
     expect((await state(deps, relaxed.conversationId)).slaBreached).toBe(true);
     expect(await work()).toEqual([relaxed.conversationId, urgent.conversationId]);
   });
 
   it('an agent can raise a conversation\'s priority; it is re-ranked at once', async () => {
     const deps = await createTestDeps({ agents: [{ id: 'ann' }], channels: { generic: { secret: 's' } } });
-    await setAgentStatus(deps, 'ann', 'online');
+    await online(deps, 'ann');
     const first = await say(deps, '+1');
     deps.clock.advance(60);
     const second = await say(deps, '+2');
     expect((await state(deps, first.conversationId)).rank < (await state(deps, second.conversationId)).rank).toBe(true);
     await setConversationPriority(deps, 'ann', second.conversationId, 2);
+    await deps.settle();
+    expect(deps.pusher.latestWorklist('conn-ann')!.items.map((i) => i.conversationId)).toEqual([second.conversationId, first.conversationId]);
     expect((await state(deps, second.conversationId)).rank < (await state(deps, first.conversationId)).rank).toBe(true);
     await expect(setConversationPriority(deps, 'bob', second.conversationId, 5)).rejects.toMatchObject({ code: 'forbidden' });
   });
@@ -96,12 +93,13 @@ describe('business priority from the channel and from keyword rules', () => {
     });
     const plain = await say(deps, '+1', 'hello');
     deps.clock.advance(60);
-    const vip = await receiveMessage(deps, { channel: 'generic', externalId: 'vip', from: '+2', text: 'hi', queue: 'default', priority: 3 });
+    const vip = await say(deps, '+2', 'hi', { priority: 3 });
     deps.clock.advance(60);
     const flagged = await say(deps, '+3', 'I see fraud on my account');
     expect((await state(deps, plain.conversationId)).priority).toBe(1);
     expect((await state(deps, vip.conversationId)).priority).toBe(3);
     expect((await state(deps, flagged.conversationId)).priority).toBe(4);
+    await indexesCaughtUp();
     expect((await nextQueued(deps, 'default', 3)).map((c) => c.customerId)).toEqual(['+3', '+2', '+1']);
     await say(deps, '+1', 'also fraud, it seems');
     expect((await state(deps, plain.conversationId)).priority).toBe(4);
@@ -113,12 +111,12 @@ describe('business priority from the channel and from keyword rules', () => {
 describe('agent choice', () => {
   it('routes a returning customer to their previous agent when that agent can take them', async () => {
     const deps = await createTestDeps({ agents: [{ id: 'ann' }, { id: 'ben' }], channels: { generic: { secret: 's' } } });
-    await setAgentStatus(deps, 'ann', 'online');
-    await setAgentStatus(deps, 'ben', 'online');
+    await online(deps, 'ann', 'ben');
     const first = await say(deps, '+loyal');
     const owner = (await state(deps, first.conversationId)).assignedTo!;
     const other = owner === 'ann' ? 'ben' : 'ann';
     await closeConversation(deps, owner, first.conversationId);
+    await deps.settle();
     // Make the other agent the least loaded by far: affinity still wins.
     await say(deps, '+x1');
     await say(deps, '+x2');
@@ -134,16 +132,16 @@ describe('agent choice', () => {
       channels: { generic: { secret: 's' } },
     });
     for (let i = 0; i < 5; i++) await say(deps, `+${i}`);
-    await setAgentStatus(deps, 'ann', 'online');
+    await online(deps, 'ann');
     expect((await getAgent(deps, 'ann'))!.active).toBe(1);
     deps.clock.advance(30);
-    expect(await deps.timers.fireDue(deps)).toContain('rampUp');
+    expect(await deps.fireDue()).toContain('rampUp');
     expect((await getAgent(deps, 'ann'))!.active).toBe(2);
     deps.clock.advance(30);
-    await deps.timers.fireDue(deps);
+    await deps.fireDue();
     expect((await getAgent(deps, 'ann'))!.active).toBe(3);
     deps.clock.advance(300);
-    await deps.timers.fireDue(deps);
+    await deps.fireDue();
     expect((await getAgent(deps, 'ann'))!.active).toBe(3); // never beyond preferred
   });
 });

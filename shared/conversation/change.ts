@@ -1,0 +1,52 @@
+import { agentWrites } from '../agent/agent-store.js';
+import type { Agent } from '../agent/model.js';
+import { agentsConcerned, holding } from '../agent/transitions.js';
+import type { Deps } from '../runtime/deps.js';
+import { commit, type CommitOutcome, type NamedWrite } from '../storage/commit.js';
+import { conversationWrite } from './conversation-store.js';
+import { messageWrite, type StoredMessage } from './message-store.js';
+import type { Conversation } from './model.js';
+import type { Context } from './transitions.js';
+
+/**
+ * A conversation going from `before` to `after` (a transition's result), with what must be
+ * written with it: the agents who hold it (their `holds`, `active` and Availability rows, derived
+ * from the two images) and new messages. One transaction, or one conditional write when only the
+ * conversation changes.
+ */
+export interface ConversationChange {
+  before: Conversation | undefined;
+  after: Conversation;
+  /** Current images of the agents the change concerns (who held it before, who holds it after). */
+  agents: readonly Agent[];
+  messages?: readonly StoredMessage[];
+}
+
+export function changeWrites(deps: Pick<Deps, 'tables'>, ctx: Context, change: ConversationChange): { writes: NamedWrite[]; agents: Agent[] } {
+  const writes: NamedWrite[] = [conversationWrite(deps, change.before, change.after)];
+  const agents: Agent[] = [];
+  for (const agentId of agentsConcerned(change.before, change.after)) {
+    const agent = change.agents.find((a) => a.agentId === agentId);
+    // An agent removed by an administrator holds nothing any more: the conversation moves alone.
+    if (!agent) continue;
+    const next = holding(agent, change.before, change.after, ctx);
+    if (!next) continue;
+    writes.push(...agentWrites(deps, agent, next));
+    agents.push(next);
+  }
+  for (const message of change.messages ?? []) writes.push(messageWrite(deps, message));
+  return { writes, agents };
+}
+
+/** Commits a change; on success also returns the agents' new images. */
+export async function commitChange(
+  deps: Pick<Deps, 'db' | 'tables'>,
+  ctx: Context,
+  change: ConversationChange,
+): Promise<CommitOutcome & { agents: Agent[] }> {
+  const { writes, agents } = changeWrites(deps, ctx, change);
+  const outcome = await commit(deps.db, writes);
+  return { ...outcome, agents };
+}
+
+export const contextOf = (deps: Pick<Deps, 'clock' | 'config'>): Context => ({ now: deps.clock.now(), config: deps.config });

@@ -1,0 +1,139 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { getAgent, getAgents } from '../agent/agent-store.js';
+import type { Agent } from '../agent/model.js';
+import { replyTextLimit } from '../channels/text-limits.js';
+import { queueSettings } from '../config/schema.js';
+import { TideError } from '../errors.js';
+import type { Deps } from '../runtime/deps.js';
+import { withRetries } from '../storage/commit.js';
+import { commitChange, contextOf } from './change.js';
+import { releaseOpenConversation } from './customer-store.js';
+import { getMessage, type StoredMessage } from './message-store.js';
+import type { Conversation } from './model.js';
+import { ownConversation } from './ownership.js';
+import * as transitions from './transitions.js';
+import type { Context } from './transitions.js';
+
+/**
+ * The agent's actions on one of its conversations. Each reads the conversation (and the agents
+ * it concerns), applies one transition and commits it; a lost race reads again (`withRetries`).
+ * What follows a change (work-list pushes, routing the freed slot, timers, delivery of a reply)
+ * is derived from the change stream (shared/follow-ups), not done here, so an action is never
+ * slowed by a channel, the WebSocket API or the Scheduler.
+ */
+
+/** A request retried with the same requestId and fields within this window is the same request. */
+export const sameRequestSeconds = 10 * 60;
+
+async function changeOwned(
+  deps: Deps,
+  command: string,
+  agentId: string,
+  conversationId: string,
+  decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; messages?: StoredMessage[] },
+  alsoLoad: string[] = [],
+): Promise<Conversation> {
+  return withRetries<Conversation>(command, async () => {
+    const before = await ownConversation(deps, agentId, conversationId);
+    const agents = await getAgents(deps, [agentId, ...alsoLoad]);
+    const ctx = contextOf(deps);
+    const { after, messages } = decide(before, agents, ctx);
+    const outcome = await commitChange(deps, ctx, { before, after, agents, messages });
+    return outcome.committed ? { done: true, value: after } : { done: false };
+  });
+}
+
+export interface Reply {
+  messageId: string;
+  /** True when this exact request was already stored (a client retry): nothing new was sent. */
+  repeated: boolean;
+}
+
+/**
+ * Stores an agent's reply and the conversation change it causes (it now waits on the customer,
+ * the SLA clock stops) in one transaction. The message is `pending`; the change stream hands it
+ * to the delivery queue. A request with a `requestId` gets an id derived from it and its fields,
+ * so a retry (after a lost ack) stores nothing twice; the same requestId with other fields is a
+ * new message, and so is the same request after `sameRequestSeconds`.
+ */
+export async function sendReply(
+  deps: Deps,
+  input: { agentId: string; conversationId: string; text: string; closing?: boolean; requestId?: string },
+): Promise<Reply> {
+  const digest = input.requestId
+    ? createHash('sha256').update(JSON.stringify([input.agentId, input.conversationId, input.requestId, input.text, input.closing ?? null])).digest('base64url').slice(0, 26)
+    : undefined;
+  let messageId = digest ? `mo_${digest}` : `mo_${randomUUID()}`;
+  return withRetries<Reply>('send', async () => {
+    const before = await ownConversation(deps, input.agentId, input.conversationId);
+    const limit = replyTextLimit[before.channel];
+    if ([...input.text].length > limit) throw new TideError('invalid_request', `text: a ${before.channel} message is at most ${limit} characters`);
+    const agents = await getAgents(deps, [input.agentId]);
+    const ctx = contextOf(deps);
+    const after = transitions.reply(before, { messageId, text: input.text, closing: input.closing }, ctx);
+    const message: StoredMessage = {
+      messageId,
+      conversationId: before.conversationId,
+      channel: before.channel,
+      direction: 'out',
+      agentId: input.agentId,
+      to: before.customerId,
+      text: input.text,
+      sentAt: ctx.now.toISOString(),
+      requestDigest: digest,
+      status: 'pending',
+      statusAt: ctx.now.toISOString(),
+    };
+    const outcome = await commitChange(deps, ctx, { before, after, agents, messages: [message] });
+    if (outcome.committed) return { done: true, value: { messageId, repeated: false } };
+    if (outcome.conflicts.some((c) => c.name === `message:${messageId}`)) {
+      const stored = await getMessage(deps, messageId);
+      if (stored && Date.parse(stored.sentAt) > ctx.now.getTime() - sameRequestSeconds * 1000) {
+        return { done: true, value: { messageId, repeated: true } };
+      }
+      // The same request long after: a new message.
+      messageId = `mo_${randomUUID()}`;
+    }
+    return { done: false };
+  });
+}
+
+/** Closes the conversation; the customer's next message opens a new one. */
+export async function closeConversation(deps: Deps, agentId: string, conversationId: string): Promise<Conversation> {
+  const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.close(c, c, ctx) }));
+  await releaseOpenConversation(deps, closed);
+  return closed;
+}
+
+/** Hides the conversation until `at` (future, at most 30 days), freeing its slot. */
+export async function scheduleFollowUp(deps: Deps, agentId: string, conversationId: string, at: string): Promise<Conversation> {
+  return changeOwned(deps, 'followUp', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.followUp(c, at, ctx) }));
+}
+
+export async function setConversationPriority(deps: Deps, agentId: string, conversationId: string, priority: number): Promise<Conversation> {
+  return changeOwned(deps, 'setPriority', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.setPriority(c, priority, ctx) }));
+}
+
+export type TransferTarget = { queue: string } | { agentId: string };
+
+/** Hands the conversation to a queue or an agent, with its history, SLA clock and priority. */
+export async function transferConversation(deps: Deps, agentId: string, conversationId: string, target: TransferTarget): Promise<Conversation> {
+  if ('queue' in target) {
+    if (!queueSettings(deps.config, target.queue)) throw new TideError('not_found', `queue ${target.queue} does not exist`);
+    return changeOwned(deps, 'transfer', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx) }));
+  }
+  if (target.agentId === agentId) throw new TideError('invalid_request', 'agentId: cannot transfer to yourself');
+  if (!(await getAgent(deps, target.agentId, false))) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
+  return changeOwned(
+    deps,
+    'transfer',
+    agentId,
+    conversationId,
+    (c, agents, ctx) => {
+      const receiver = agents.find((a) => a.agentId === target.agentId);
+      if (!receiver) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
+      return { after: transitions.transferToAgent(c, receiver, ctx) };
+    },
+    [target.agentId],
+  );
+}

@@ -1,0 +1,75 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { outboundChannel, type SendOutcome } from '../channels/channel.js';
+import { getMessage, type DeliveryStatus, type StoredMessage } from '../conversation/message-store.js';
+import type { Deps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
+import { isConditionFailure } from '../storage/commit.js';
+import type { DeliveryJob } from './delivery-queue.js';
+import { statusesBefore } from './status.js';
+
+/** Backoff before attempt n+1, in seconds: 2, 4, 8, … up to 5 minutes. */
+export const retryDelaySeconds = (attempt: number) => Math.min(300, 2 ** Math.min(attempt, 9));
+/** Undelivered this long after it was sent by the agent, a message is given up on (DESIGN §4). */
+export const giveUpAfterSeconds = 24 * 60 * 60;
+
+export type DeliveryOutcome = 'sent' | 'delivered' | 'failed' | 'retry' | 'skipped';
+
+/**
+ * One delivery attempt of an outbound message, run from the delivery queue, never from the
+ * agent's request: a slow or failing channel delays only its own messages. Transient failures
+ * go back to the queue with a growing delay (`retryDelaySeconds`) for up to 24 hours; permanent
+ * ones make the message `failed` with the provider's code. A job for a message that is no longer
+ * pending (a duplicate job) does nothing.
+ */
+export async function deliverOutbound(deps: Deps, job: DeliveryJob): Promise<DeliveryOutcome> {
+  const message = await getMessage(deps, job.messageId);
+  if (!message || message.direction !== 'out' || message.status !== 'pending') return 'skipped';
+  const channel = outboundChannel(message.channel);
+  const outcome: SendOutcome = channel
+    ? await channel.send(deps, message)
+    : { kind: 'failed', code: 'channel_not_configured', message: `Tide cannot send on ${message.channel}` };
+  if (outcome.kind === 'sent') {
+    const status = outcome.delivered ? 'delivered' : 'sent';
+    await moveStatus(deps, message, status, { attempts: job.attempt, ...(outcome.providerMessageId ? { providerMessageId: outcome.providerMessageId } : {}) });
+    return status;
+  }
+  const age = deps.clock.now().getTime() - Date.parse(message.sentAt);
+  if (outcome.kind === 'retry' && age < giveUpAfterSeconds * 1000) {
+    logger.warn('delivery will be retried', { messageId: message.messageId, attempt: job.attempt, reason: outcome.reason });
+    await deps.deliveries.enqueue([{ messageId: message.messageId, attempt: job.attempt + 1 }], retryDelaySeconds(job.attempt));
+    return 'retry';
+  }
+  const error = outcome.kind === 'failed' ? { code: outcome.code, message: outcome.message } : { code: 'gave_up', message: `not delivered after ${job.attempt} attempts in 24 hours` };
+  logger.error('delivery failed', { messageId: message.messageId, code: error.code });
+  await moveStatus(deps, message, 'failed', { attempts: job.attempt, error });
+  return 'failed';
+}
+
+/**
+ * Moves a message's delivery status forward, never backwards (a late or duplicate report is
+ * ignored). Returns false when the message was already at or past `to`.
+ */
+export async function moveStatus(deps: Pick<Deps, 'db' | 'tables' | 'clock'>, message: Pick<StoredMessage, 'messageId'>, to: DeliveryStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const from = statusesBefore(to);
+  const fields = { status: to, statusAt: deps.clock.now().toISOString(), ...extra };
+  const names = Object.keys(fields);
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tables.messages,
+        Key: { messageId: message.messageId },
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+        ConditionExpression: `#f0 IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((n, i) => [`:f${i}`, (fields as Record<string, unknown>)[n]])),
+          ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

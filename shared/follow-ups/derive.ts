@@ -1,0 +1,85 @@
+import { canTakeQueueWork, routingLimitOf, type Agent } from '../agent/model.js';
+import type { DeliveryStatus, StoredMessage } from '../conversation/message-store.js';
+import type { Conversation } from '../conversation/model.js';
+import { sameValue } from '../storage/versioned.js';
+import type { Change } from './changes.js';
+
+/**
+ * What must follow a change, as a pure function of the item's image before and after it. Commands
+ * only write state; everything that follows is derived here from the change stream and applied
+ * by one runner (./run.ts). So a follow-up cannot be forgotten by a command, nor lost when the
+ * invocation that made the change dies after committing it: the stream delivers the change until
+ * its follow-ups are done.
+ */
+export type FollowUp =
+  /** Queued work or capacity appeared: a routing pass over the queue (with what the stream saw). */
+  | { kind: 'route'; queue: string; conversation?: Conversation; agent?: Agent }
+  /** The agent's work list changed: push it. */
+  | { kind: 'push'; agentId: string; conversation?: Conversation }
+  /** A customer message reached a conversation the agent holds: a `message` frame. */
+  | { kind: 'message'; agentId: string; conversation: Conversation }
+  /** A timer was armed: its schedule must exist. */
+  | { kind: 'arm'; conversationId: string; gen: number; at: string }
+  /** A new outbound message: hand it to the delivery queue. */
+  | { kind: 'deliver'; messageId: string }
+  /** An outbound message's delivery status moved: tell the agent holding the conversation. */
+  | { kind: 'delivery'; conversationId: string; messageId: string; status: DeliveryStatus; error?: StoredMessage['error'] };
+
+export function followUpsOf(change: Change): FollowUp[] {
+  switch (change.table) {
+    case 'conversations':
+      return conversationFollowUps(change.before, change.after);
+    case 'agents':
+      return agentFollowUps(change.before, change.after);
+    case 'messages':
+      return messageFollowUps(change.before, change.after);
+  }
+}
+
+/** The fields a work-list item shows (or orders by): a change to any of them is pushed. */
+const shown = ['state', 'waitingOn', 'assignedTo', 'queue', 'customerName', 'lastMessage', 'slaDueAt', 'slaBreached', 'followUpAt', 'priority', 'rank'] as const;
+
+function conversationFollowUps(before: Conversation | undefined, after: Conversation | undefined): FollowUp[] {
+  if (!after) return [];
+  const out: FollowUp[] = [];
+  if (after.state === 'queued' && after.queuedIn && before?.version !== after.version) {
+    out.push({ kind: 'route', queue: after.queuedIn, conversation: after });
+  }
+  const visible = !before || shown.some((field) => !sameValue(before[field] ?? null, after[field] ?? null));
+  if (visible) {
+    for (const agentId of new Set([before?.assignedTo, after.assignedTo])) if (agentId) out.push({ kind: 'push', agentId, conversation: after });
+  }
+  if (after.assignedTo && after.lastMessage.direction === 'in' && after.lastMessage.messageId !== before?.lastMessage.messageId) {
+    out.push({ kind: 'message', agentId: after.assignedTo, conversation: after });
+  }
+  if ((after.armedGen ?? 0) > (before?.armedGen ?? 0) && after.armedAt) {
+    out.push({ kind: 'arm', conversationId: after.conversationId, gen: after.armedGen!, at: after.armedAt });
+  }
+  return out;
+}
+
+function agentFollowUps(before: Agent | undefined, after: Agent | undefined): FollowUp[] {
+  if (!after) return [];
+  const out: FollowUp[] = [];
+  const capacityAppeared =
+    canTakeQueueWork(after) &&
+    (!before ||
+      !canTakeQueueWork(before) ||
+      after.active < before.active ||
+      routingLimitOf(after) > routingLimitOf(before) ||
+      !sameValue(before.queues, after.queues));
+  if (capacityAppeared) for (const queue of after.queues) out.push({ kind: 'route', queue, agent: after });
+  // Pushes of the agent's own counter (`worklistSeq`) and connections change nothing shown.
+  const header = ['status', 'active', 'preferredConcurrency', 'maxLoad', 'name'] as const;
+  if (before && header.some((field) => !sameValue(before[field], after[field]))) out.push({ kind: 'push', agentId: after.agentId });
+  return out;
+}
+
+function messageFollowUps(before: StoredMessage | undefined, after: StoredMessage | undefined): FollowUp[] {
+  if (!after || after.direction !== 'out' || !after.status) return [];
+  if (!before && after.status === 'pending') return [{ kind: 'deliver', messageId: after.messageId }];
+  if (before && before.status !== after.status) {
+    return [{ kind: 'delivery', conversationId: after.conversationId, messageId: after.messageId, status: after.status, error: after.error }];
+  }
+  return [];
+}

@@ -1,0 +1,149 @@
+import { getAgents } from '../agent/agent-store.js';
+import { getConversations } from '../conversation/conversation-store.js';
+import { getMessage } from '../conversation/message-store.js';
+import type { Conversation } from '../conversation/model.js';
+import { postToAgent, pushWorklist } from '../push/worklist.js';
+import { routeQueue, type RoutingHints } from '../routing/route-queue.js';
+import type { Deps } from '../runtime/deps.js';
+import { logger } from '../runtime/logger.js';
+import { conversationTimerName } from '../timers/timer-scheduler.js';
+import type { FollowUp } from './derive.js';
+
+/** The follow-ups each stream consumer applies: separate consumers, so that one dependency's outage stalls only its own. */
+export const consumerKinds = {
+  /** Conversations and Agents streams: routing and work-list pushes. */
+  work: ['route', 'push', 'message'],
+  /** Conversations stream, second consumer: timer schedules (a Scheduler outage delays only timers). */
+  timers: ['arm'],
+  /** Messages stream: hand-over to the delivery queue, delivery statuses to the agent. */
+  messages: ['deliver', 'delivery'],
+} as const satisfies Record<string, ReadonlyArray<FollowUp['kind']>>;
+
+/** Some follow-ups failed; the stream delivers the batch again (every follow-up is idempotent). */
+export class FollowUpError extends Error {
+  constructor(readonly failures: unknown[]) {
+    super(`${failures.length} follow-up(s) failed`, { cause: failures[0] });
+    this.name = 'FollowUpError';
+  }
+}
+
+/**
+ * Applies a batch of follow-ups: coalesced first (one routing pass per queue, one push per agent,
+ * one schedule per conversation, however many changes asked for them), then applied.
+ *
+ * One failure policy: routing, timer schedules and hand-overs to the delivery queue are retried
+ * until they succeed, by failing the batch, which the stream delivers again; all of them are
+ * idempotent. Pushes are best effort: a lost push is repaired by the next change's push or the
+ * client's `sync`, and a WebSocket outage must not stop routing.
+ */
+export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): Promise<void> {
+  const routes = new Map<string, { conversations: Map<string, Conversation>; agents: Map<string, NonNullable<RoutingHints['agents']>[number]> }>();
+  const pushes = new Map<string, { known: Map<string, Conversation>; messages: Map<string, Conversation> }>();
+  const arms = new Map<string, { gen: number; at: string }>();
+  const deliveries = new Set<string>();
+  const statuses: Array<Extract<FollowUp, { kind: 'delivery' }>> = [];
+  const newest = (map: Map<string, Conversation>, c: Conversation) => {
+    const seen = map.get(c.conversationId);
+    if (!seen || seen.version < c.version) map.set(c.conversationId, c);
+  };
+  const pushOf = (agentId: string) => {
+    let push = pushes.get(agentId);
+    if (!push) pushes.set(agentId, (push = { known: new Map(), messages: new Map() }));
+    return push;
+  };
+  for (const f of followUps) {
+    switch (f.kind) {
+      case 'route': {
+        let route = routes.get(f.queue);
+        if (!route) routes.set(f.queue, (route = { conversations: new Map(), agents: new Map() }));
+        if (f.conversation) newest(route.conversations, f.conversation);
+        if (f.agent) route.agents.set(f.agent.agentId, f.agent);
+        break;
+      }
+      case 'push':
+        if (f.conversation) newest(pushOf(f.agentId).known, f.conversation);
+        else pushOf(f.agentId);
+        break;
+      case 'message':
+        pushOf(f.agentId).messages.set(f.conversation.lastMessage.messageId, f.conversation);
+        break;
+      case 'arm': {
+        const seen = arms.get(f.conversationId);
+        if (!seen || seen.gen < f.gen) arms.set(f.conversationId, { gen: f.gen, at: f.at });
+        break;
+      }
+      case 'deliver':
+        deliveries.add(f.messageId);
+        break;
+      case 'delivery':
+        statuses.push(f);
+        break;
+    }
+  }
+
+  const failures: unknown[] = [];
+  const settle = async (work: Array<Promise<unknown>>, retried: boolean) => {
+    for (const result of await Promise.allSettled(work)) {
+      if (result.status === 'fulfilled') continue;
+      if (retried) failures.push(result.reason);
+      else logger.warn('push follow-up failed', { error: (result.reason as Error)?.name });
+    }
+  };
+  const recheck: string[] = [];
+  await settle(
+    [...routes].map(async ([queue, hints]) => {
+      const pass = await routeQueue(deps, queue, { conversations: [...hints.conversations.values()], agents: [...hints.agents.values()] });
+      if (pass.roomLeft) recheck.push(queue);
+    }),
+    true,
+  );
+  // Best effort: should the recheck be lost, the sweep is the net.
+  const delay = deps.config.routing.recheckAfterSeconds;
+  if (recheck.length > 0 && delay > 0) await settle([deps.rechecks.enqueue(recheck.map((queue) => ({ queue })), delay)], false);
+  await settle(
+    [...pushes].map(async ([agentId, push]) =>
+      pushWorklist(deps, agentId, { known: [...push.known.values()], before: await messageFrames(deps, [...push.messages.values()]) }),
+    ),
+    false,
+  );
+  await settle(
+    [...arms].map(([conversationId, { gen, at }]) =>
+      deps.timers.schedule(conversationTimerName(conversationId, gen), new Date(at), { kind: 'conversation', conversationId, gen }),
+    ),
+    true,
+  );
+  if (deliveries.size > 0) await settle([deps.deliveries.enqueue([...deliveries].map((messageId) => ({ messageId, attempt: 1 })))], true);
+  if (statuses.length > 0) await settle([pushDeliveryStatuses(deps, statuses)], false);
+  if (failures.length > 0) throw new FollowUpError(failures);
+}
+
+/** `message` frames (DESIGN §4) with the full text, read back only when the summary was cut. */
+async function messageFrames(deps: Deps, conversations: readonly Conversation[]): Promise<object[]> {
+  return Promise.all(
+    [...conversations]
+      .sort((a, b) => (a.lastMessage.at < b.lastMessage.at ? -1 : 1))
+      .map(async (c) => {
+        const m = c.lastMessage;
+        const text = m.cut ? ((await getMessage(deps, m.messageId, false))?.text ?? m.text) : m.text;
+        return { type: 'message', conversationId: c.conversationId, message: { id: m.messageId, direction: m.direction, text, at: m.at } };
+      }),
+  );
+}
+
+/** `delivery` frames to the agents holding the conversations (nobody to tell for a closed one). */
+async function pushDeliveryStatuses(deps: Deps, statuses: ReadonlyArray<Extract<FollowUp, { kind: 'delivery' }>>): Promise<void> {
+  const conversations = await getConversations(deps, statuses.map((s) => s.conversationId));
+  const holder = new Map(conversations.flatMap((c) => (c.assignedTo ? [[c.conversationId, c.assignedTo] as const] : [])));
+  const agents = await getAgents(deps, [...new Set(holder.values())], false);
+  await Promise.all(
+    agents.map((agent) =>
+      postToAgent(
+        deps,
+        agent,
+        statuses
+          .filter((s) => holder.get(s.conversationId) === agent.agentId)
+          .map((s) => ({ type: 'delivery', conversationId: s.conversationId, messageId: s.messageId, status: s.status, ...(s.error ? { error: s.error } : {}) })),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,28 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Deps } from '../runtime/deps.js';
+
+/**
+ * The agents who can take work from a queue now: its Availability rows, which change in the same
+ * transaction as the agent (shared/agent/agent-store.ts). A strongly consistent query, so an
+ * agent who just freed a slot is never missed, and its cost grows only with the agents who have
+ * room (about 80 per read unit), not with every agent online.
+ */
+export async function availableAgentIds(deps: Pick<Deps, 'db' | 'tables'>, queue: string): Promise<string[]> {
+  const ids: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.tables.availability,
+        KeyConditionExpression: '#q = :q',
+        ExpressionAttributeNames: { '#q': 'queue' },
+        ExpressionAttributeValues: { ':q': queue },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    ids.push(...(page.Items ?? []).map((i) => i.agentId as string));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return ids;
+}
