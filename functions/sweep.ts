@@ -7,5 +7,5 @@ const deps = depsFromEnv();
 /** Every minute (EventBridge rule; a timer in the local stack): the routing safety net. */
 export const handler = async (): Promise<void> => {
   const result = await sweep(deps);
-  if (result.assigned || result.failedQueues.length || result.repairedAgents || result.presenceChecks) logger.info('sweep', { ...result });
+  if (result.assigned || result.failedQueues.length || result.repairedAgents || result.presenceChecks || result.timersRedriven) logger.info('sweep', { ...result });
 };

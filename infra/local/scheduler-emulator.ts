@@ -108,6 +108,11 @@ export async function startSchedulerEmulator(options: {
   invoke: ScheduleTargetInvoker;
   /** How often due schedules are checked; default 200 ms, so timers fire within 1 s of their time. */
   tickMs?: number;
+  /**
+   * The function's on-failure destination: what becomes of an event whose every asynchronous
+   * attempt failed (Lambda hands it over as `{ requestPayload, … }`). Dropped when absent.
+   */
+  onFailure?: (targetArn: string, record: { requestPayload: unknown; responseContext: { functionError: string } }) => Promise<void>;
 }): Promise<RunningScheduler> {
   const schedules = new Map<string, StoredSchedule>();
   const callCounts: Record<string, number> = {};
@@ -278,8 +283,13 @@ export async function startSchedulerEmulator(options: {
         // No payload contents: the event may carry customer data.
         console.error(
           `[local-scheduler] ${schedule.Arn}: invocation attempt ${attempt + 1} of ${schedule.Target.Arn} failed (${reason})` +
-            (final ? '; event dropped' : '; retrying'),
+            (final ? (options.onFailure ? '; sent to the on-failure destination' : '; event dropped') : '; retrying'),
         );
+        if (final && options.onFailure) {
+          await options.onFailure(schedule.Target.Arn, { requestPayload: event, responseContext: { functionError: reason } }).catch((e: unknown) =>
+            console.error(`[local-scheduler] on-failure destination refused the event (${(e as Error).name})`),
+          );
+        }
       }
     }
   }

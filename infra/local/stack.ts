@@ -1,10 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getAgent, upsertAgentProfile } from '../../shared/agent/agent-store.js';
 import type { TideConfig } from '../../shared/config/schema.js';
-import { httpRoutes, jobQueues, scheduledHandlers, streamConsumers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
+import { httpRoutes, jobQueues, scheduledHandlers, streamConsumers, timerFailuresQueue, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
 import { json } from '../../shared/contract/http-responses.js';
-import { difference, snapshot } from '../../shared/storage/capacity-meter.js';
+import { attributeTo, difference, snapshot } from '../../shared/storage/capacity-meter.js';
 import { createDocumentClient, decorateNewClients } from '../../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
 import { environment } from '../../shared/runtime/environment.js';
@@ -93,10 +95,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqs = await startSqsEmulator({
       host,
       port: sqsPort,
-      queues: jobQueues.flatMap((q) => [
+      queues: [{ name: timerFailuresQueue }, ...jobQueues.flatMap((q) => [
         { name: `${q.id}-dlq` },
         { name: q.id, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds, redrive: { deadLetterQueueName: `${q.id}-dlq`, maxReceiveCount: q.maxReceiveCount ?? 5 } },
-      ]),
+      ])],
     });
     stops.push(() => sqs.close());
     const handlerConfig = generic?.secret
@@ -112,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [environment.secretsEndpoint]: `http://${host}:${secretsPort}`,
       [environment.sqsEndpoint]: sqs.url,
       ...Object.fromEntries(jobQueues.map((q) => [q.envVar, sqs.queueUrl(q.id)])),
+      [environment.timerDeadLetterUrl]: sqs.queueUrl(timerFailuresQueue),
       [environment.managementEndpoint]: `http://${host}:${managementPort}`,
       [environment.jwksUrl]: `http://${host}:${httpPort}/.well-known/jwks.json`,
       [environment.tokenIssuer]: tokens.issuer,
@@ -122,9 +125,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [environment.timerRoleArn]: 'arn:aws:iam::000000000000:role/tide-scheduler',
     });
 
-    // Handlers read the environment when their module loads, as in a Lambda cold start.
-    const load = async (name: HandlerName): Promise<LambdaHandler> =>
-      ((await import(`../../functions/${name}.js`)) as { handler: LambdaHandler }).handler;
+    // Handlers read the environment when their module loads, as in a Lambda cold start. Each
+    // invocation runs in its handler's async context, so the benchmark's capacity meter can say
+    // which handler spent what.
+    const invocation = new AsyncLocalStorage<HandlerName>();
+    attributeTo(() => invocation.getStore());
+    const load = async (name: HandlerName): Promise<LambdaHandler> => {
+      const { handler } = (await import(`../../functions/${name}.js`)) as { handler: LambdaHandler };
+      return (event) => invocation.run(name, () => handler(event));
+    };
 
     const db = createDocumentClient();
     const tables = tableNamesFromEnv();
@@ -147,12 +156,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => management.close());
 
     const timerFired = await load(scheduledHandlers.timer.handler);
+    const failedTimersClient = new SQSClient({ endpoint: sqs.url, region: localRegion, credentials: localCredentials });
+    stops.push(async () => failedTimersClient.destroy());
     const scheduler = await startSchedulerEmulator({
       host,
       port: schedulerPort,
       invoke: async (arn, input) => {
         if (arn !== timerTargetArn) throw new Error(`no local function for ${arn}`);
         await timerFired(input);
+      },
+      // As the function's on-failure destination in AWS: the sweep redrives what lands here.
+      onFailure: async (_arn, record) => {
+        await failedTimersClient.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl(timerFailuresQueue), MessageBody: JSON.stringify(record) }));
       },
     });
     stops.push(() => scheduler.close());

@@ -464,6 +464,7 @@ class StreamPoller implements RunningStreamPoller {
     let batch = records;
     for (let retries = 0; ; retries++) {
       if (retries > 0) {
+        await this.#backoff.sleep(backoffMs(retries));
         if (this.#stopped) return false;
         this.#stats.retries++;
       }

@@ -122,5 +122,11 @@ export const recheckQueue: QueueDefinition = {
   maxReceiveCount: 5,
 };
 
-/** Every SQS queue Tide uses, with a dead-letter queue each (`<id>-dlq`). */
+/**
+ * Timer fires that never ran (Scheduler's dead-letter queue and the timer function's on-failure
+ * destination): alarmed on, and redriven by the sweep.
+ */
+export const timerFailuresQueue = 'TimerFailures';
+
+/** Every SQS job queue Tide uses, with a dead-letter queue each (`<id>-dlq`). */
 export const jobQueues: readonly QueueDefinition[] = [deliveryQueue, recheckQueue];

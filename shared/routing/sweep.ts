@@ -8,6 +8,7 @@ import { getConversations } from '../conversation/conversation-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { fireLatenessMs } from '../timers/deadlines.js';
+import { redriveFailedTimers } from '../timers/redrive.js';
 import { routeQueue } from './route-queue.js';
 
 export interface SweepResult {
@@ -18,6 +19,8 @@ export interface SweepResult {
   repairedAgents: number;
   /** Agents found gone (no live connection) whose presence check was started or done. */
   presenceChecks: number;
+  /** Failed timer fires run again from the dead-letter queue. */
+  timersRedriven: number;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface SweepResult {
  *    construction, but a counter that drifted would silently cost a slot forever);
  *  - starts the presence grace for agents left with no live connection (a `$disconnect` that
  *    never came, connections past API Gateway's 2 hours) and ends overdue ones (a lost timer);
- *  - raises the routing limit of agents whose ramp-up timer was lost.
+ *  - raises the routing limit of agents whose ramp-up timer was lost;
+ *  - runs timer fires that failed for good again (their dead-letter queue).
  */
 export async function sweep(deps: Deps): Promise<SweepResult> {
   const queues = Object.keys(deps.config.queues);
@@ -50,7 +54,8 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
       logger.error('sweep: an agent check failed', { agentId: agent.agentId, error: (error as Error).name });
     }
   }
-  return { assigned, failedQueues, repairedAgents, presenceChecks };
+  const timersRedriven = deps.failedTimers ? (await redriveFailedTimers(deps, deps.failedTimers)).redriven : 0;
+  return { assigned, failedQueues, repairedAgents, presenceChecks, timersRedriven };
 }
 
 /** Rewrites `holds` and `active` from the conversations themselves when they disagree. */

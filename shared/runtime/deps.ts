@@ -6,6 +6,7 @@ import type { RoutingRechecks } from '../routing/rechecks.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
+import type { FailedTimers } from '../timers/redrive.js';
 import type { TimerScheduler } from '../timers/timer-scheduler.js';
 
 /** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. */
@@ -29,4 +30,6 @@ export interface Deps {
   deliveries: DeliveryQueue;
   /** Second routing passes after the queue index's lag (SQS with a delay in AWS). */
   rechecks: RoutingRechecks;
+  /** Timer fires that failed for good, redriven by the sweep (absent where none are kept). */
+  failedTimers?: FailedTimers;
 }

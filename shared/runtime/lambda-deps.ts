@@ -4,6 +4,7 @@ import { parseConfig } from '../config/schema.js';
 import { managementApiPusher } from '../push/pusher.js';
 import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
+import { sqsFailedTimers } from '../timers/redrive.js';
 import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
 import type { Deps, HttpSend } from './deps.js';
 import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';
@@ -34,6 +35,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     secrets: secretsManagerReader(env[environment.secretsEndpoint] || undefined, env),
     deliveries: queueFromEnv(env, environment.deliveryQueueUrl),
     rechecks: queueFromEnv(env, environment.recheckQueueUrl),
+    failedTimers: env[environment.timerDeadLetterUrl] ? sqsFailedTimers(env[environment.timerDeadLetterUrl]!, env[environment.sqsEndpoint] || undefined, env) : undefined,
   };
 }
 

@@ -24,6 +24,8 @@ export interface UnitTally {
 
 export interface CapacitySnapshot extends CommandTally {
   byCommand: Record<string, CommandTally>;
+  /** By the handler whose invocation made the call, when the host says (`attributeTo`). */
+  byHandler: Record<string, CommandTally>;
   /** By table and by index (`table` or `table/index`), when the response breaks it down (`INDEXES`). */
   byTarget: Record<string, UnitTally>;
 }
@@ -44,14 +46,29 @@ interface ConsumedCapacityLike extends Units {
 const readOperations = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
 const key = Symbol.for('tide.capacityMeter');
-type Store = { commands: Map<string, CommandTally>; targets: Map<string, UnitTally> };
-const store = ((globalThis as Record<symbol, unknown>)[key] ??= { commands: new Map(), targets: new Map() }) as Store;
+type Store = {
+  commands: Map<string, CommandTally>;
+  handlers: Map<string, CommandTally>;
+  targets: Map<string, UnitTally>;
+  attribution?: () => string | undefined;
+};
+const store = ((globalThis as Record<symbol, unknown>)[key] ??= { commands: new Map(), handlers: new Map(), targets: new Map() }) as Store;
 
-const tallyOf = (operation: string): CommandTally => {
-  let tally = store.commands.get(operation);
-  if (!tally) store.commands.set(operation, (tally = { calls: 0, failures: 0, readUnits: 0, writeUnits: 0 }));
+const tallyIn = (map: Map<string, CommandTally>, name: string): CommandTally => {
+  let tally = map.get(name);
+  if (!tally) map.set(name, (tally = { calls: 0, failures: 0, readUnits: 0, writeUnits: 0 }));
   return tally;
 };
+/** The tallies a call adds to: its operation's, and its handler's when known. */
+const talliesOf = (operation: string): CommandTally[] => {
+  const handler = store.attribution?.();
+  return [tallyIn(store.commands, operation), ...(handler ? [tallyIn(store.handlers, handler)] : [])];
+};
+
+/** Lets the host (the local stack) say which handler invocation is running, for `byHandler`. */
+export function attributeTo(current: () => string | undefined): void {
+  store.attribution = current;
+}
 
 /** Splits one `Units` into read and write, by the response's own split or else by the operation. */
 const split = (operation: string, u: Units): UnitTally =>
@@ -70,12 +87,14 @@ const addTarget = (target: string, units: UnitTally) => {
 
 /** Adds one call's `ConsumedCapacity` (an object, or one per table for batches and transactions). */
 export function recordConsumed(operation: string, consumed: ConsumedCapacityLike | ConsumedCapacityLike[] | undefined): void {
-  const tally = tallyOf(operation);
-  tally.calls++;
+  const tallies = talliesOf(operation);
+  for (const tally of tallies) tally.calls++;
   for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
     const total = split(operation, c);
-    tally.readUnits += total.readUnits;
-    tally.writeUnits += total.writeUnits;
+    for (const tally of tallies) {
+      tally.readUnits += total.readUnits;
+      tally.writeUnits += total.writeUnits;
+    }
     const table = c.TableName ?? '?';
     if (!c.Table && !c.GlobalSecondaryIndexes && !c.LocalSecondaryIndexes) addTarget(table, total);
     else {
@@ -89,14 +108,16 @@ export function recordConsumed(operation: string, consumed: ConsumedCapacityLike
 
 /** Counts a call that failed (condition failure, cancelled transaction, error): charged, not reported. */
 export function recordFailure(operation: string): void {
-  const tally = tallyOf(operation);
-  tally.calls++;
-  tally.failures++;
+  for (const tally of talliesOf(operation)) {
+    tally.calls++;
+    tally.failures++;
+  }
 }
 
 /** Totals so far; subtract two snapshots to meter a stretch of work. */
 export function snapshot(): CapacitySnapshot {
   const byCommand: Record<string, CommandTally> = {};
+  const byHandler: Record<string, CommandTally> = Object.fromEntries([...store.handlers].map(([h, t]) => [h, { ...t }]));
   const byTarget: Record<string, UnitTally> = {};
   for (const [target, t] of store.targets) byTarget[target] = { ...t };
   const total: CommandTally = { calls: 0, failures: 0, readUnits: 0, writeUnits: 0 };
@@ -107,7 +128,7 @@ export function snapshot(): CapacitySnapshot {
     total.readUnits += t.readUnits;
     total.writeUnits += t.writeUnits;
   }
-  return { ...total, byCommand, byTarget };
+  return { ...total, byCommand, byHandler, byTarget };
 }
 
 /** `after - before`, operation by operation. */
@@ -123,16 +144,22 @@ export function difference(after: CapacitySnapshot, before: CapacitySnapshot): C
     const d = minus(t, before.byCommand[operation]);
     if (d.calls) byCommand[operation] = d;
   }
+  const byHandler: Record<string, CommandTally> = {};
+  for (const [handler, t] of Object.entries(after.byHandler ?? {})) {
+    const d = minus(t, before.byHandler?.[handler]);
+    if (d.calls) byHandler[handler] = d;
+  }
   const byTarget: Record<string, UnitTally> = {};
   for (const [target, t] of Object.entries(after.byTarget)) {
     const b = before.byTarget[target];
     const d = { readUnits: t.readUnits - (b?.readUnits ?? 0), writeUnits: t.writeUnits - (b?.writeUnits ?? 0) };
     if (d.readUnits || d.writeUnits) byTarget[target] = d;
   }
-  return { ...minus(after, before), byCommand, byTarget };
+  return { ...minus(after, before), byCommand, byHandler, byTarget };
 }
 
 export function resetMeter(): void {
   store.commands.clear();
+  store.handlers.clear();
   store.targets.clear();
 }
