@@ -15,7 +15,7 @@ export type FollowUp =
   /** Queued work or capacity appeared: a routing pass over the queue (with what the stream saw). */
   | { kind: 'route'; queue: string; conversation?: Conversation; agent?: Agent }
   /** The agent's work list changed: push it. */
-  | { kind: 'push'; agentId: string; conversation?: Conversation }
+  | { kind: 'push'; agentId: string }
   /** A customer message reached a conversation the agent holds: a `message` frame. */
   | { kind: 'message'; agentId: string; conversation: Conversation }
   /** A timer was armed: its schedule must exist. */
@@ -47,7 +47,7 @@ function conversationFollowUps(before: Conversation | undefined, after: Conversa
   }
   const visible = !before || shown.some((field) => !sameValue(before[field] ?? null, after[field] ?? null));
   if (visible) {
-    for (const agentId of new Set([before?.assignedTo, after.assignedTo])) if (agentId) out.push({ kind: 'push', agentId, conversation: after });
+    for (const agentId of new Set([before?.assignedTo, after.assignedTo])) if (agentId) out.push({ kind: 'push', agentId });
   }
   if (after.assignedTo && after.lastMessage.direction === 'in' && after.lastMessage.messageId !== before?.lastMessage.messageId) {
     out.push({ kind: 'message', agentId: after.assignedTo, conversation: after });

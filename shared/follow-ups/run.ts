@@ -38,7 +38,7 @@ export class FollowUpError extends Error {
  */
 export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): Promise<void> {
   const routes = new Map<string, { conversations: Map<string, Conversation>; agents: Map<string, NonNullable<RoutingHints['agents']>[number]> }>();
-  const pushes = new Map<string, { known: Map<string, Conversation>; messages: Map<string, Conversation> }>();
+  const pushes = new Map<string, { messages: Map<string, Conversation> }>();
   const arms = new Map<string, { gen: number; at: string }>();
   const deliveries = new Set<string>();
   const statuses: Array<Extract<FollowUp, { kind: 'delivery' }>> = [];
@@ -48,7 +48,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
   };
   const pushOf = (agentId: string) => {
     let push = pushes.get(agentId);
-    if (!push) pushes.set(agentId, (push = { known: new Map(), messages: new Map() }));
+    if (!push) pushes.set(agentId, (push = { messages: new Map() }));
     return push;
   };
   for (const f of followUps) {
@@ -61,8 +61,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
         break;
       }
       case 'push':
-        if (f.conversation) newest(pushOf(f.agentId).known, f.conversation);
-        else pushOf(f.agentId);
+        pushOf(f.agentId);
         break;
       case 'message':
         pushOf(f.agentId).messages.set(f.conversation.lastMessage.messageId, f.conversation);
@@ -102,7 +101,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
   if (recheck.length > 0 && delay > 0) await settle([deps.rechecks.enqueue(recheck.map((queue) => ({ queue })), delay)], false);
   await settle(
     [...pushes].map(async ([agentId, push]) =>
-      pushWorklist(deps, agentId, { known: [...push.known.values()], before: await messageFrames(deps, [...push.messages.values()]) }),
+      pushWorklist(deps, agentId, { before: await messageFrames(deps, [...push.messages.values()]) }),
     ),
     false,
   );

@@ -117,19 +117,15 @@ export type PushOutcome = 'sent' | 'no-connections' | 'superseded' | 'unknown-ag
  *
  *  1. Take the next `seq`: this also reads the agent, with what it holds (`holds`, changed in the
  *     same transaction as every conversation it concerns) and its connections, consistently.
- *  2. Read those conversations consistently (`known` images from the change stream save reads).
- *  3. Check each image against `holds`. If one disagrees, a change landed after step 1; that
- *     change has its own push with a higher `seq` coming, so this one is dropped rather than
- *     mixing two moments. On a second disagreement with the same versions, the agent's `holds`
- *     itself is wrong: logged, and shown as the conversations say (the sweep repairs `holds`).
+ *  2. Read those conversations, consistently (not from the change stream's images, which may be
+ *     older than the moment of step 1).
+ *  3. Check each against `holds`. If one disagrees, a change landed after step 1; that change has
+ *     its own push with a higher `seq` coming, so this one is dropped rather than mixing two
+ *     moments. On a second disagreement with the same versions, `holds` itself is wrong: logged,
+ *     and shown as the conversations say (the sweep repairs `holds`).
  * `before` frames (a new customer message) go out first, on the same connections.
  */
-export async function pushWorklist(
-  deps: Deps,
-  agentId: string,
-  options: { known?: readonly Conversation[]; before?: readonly object[] } = {},
-): Promise<PushOutcome> {
-  let known = new Map((options.known ?? []).map((c) => [c.conversationId, c]));
+export async function pushWorklist(deps: Deps, agentId: string, options: { before?: readonly object[] } = {}): Promise<PushOutcome> {
   let previous: Map<string, number> | undefined;
   let last: Agent | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -138,21 +134,19 @@ export async function pushWorklist(
     last = agent;
     if (liveConnections(agent, deps.clock.now()).length === 0) return 'no-connections';
     const ids = Object.keys(agent.holds ?? {});
-    const read = await getConversations(deps, ids.filter((id) => !known.has(id)));
-    const images = [...read, ...ids.flatMap((id) => (known.has(id) ? [known.get(id)!] : []))];
+    const images = await getConversations(deps, ids);
     const disagreeing = ids.filter((id) => {
       const c = images.find((i) => i.conversationId === id);
       return !c || holdingOf(c, agentId) !== agent.holds[id];
     });
     const versions = new Map(images.map((c) => [c.conversationId, c.version]));
     const drifted = previous && disagreeing.every((id) => previous!.get(id) === versions.get(id));
-    if (disagreeing.length === 0 || (attempt > 0 && drifted)) {
+    if (disagreeing.length === 0 || drifted) {
       if (disagreeing.length > 0) logger.error('work list: holds disagree with the conversations', { agentId, conversations: disagreeing.length });
       await postToAgent(deps, agent, [...(options.before ?? []), worklistFrame(agent, images)]);
       return 'sent';
     }
     previous = versions;
-    known = new Map();
   }
   // Still moving: the pushes of the changes that moved it come with higher sequence numbers.
   if (options.before?.length && last) await postToAgent(deps, last, options.before);
