@@ -1,13 +1,14 @@
 import './quiet.js';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../infra/local/dynamodb.js';
 import { runPolicy } from './engine.js';
+import { violations } from './invariants.js';
 import type { PolicyResult } from './metrics.js';
 import { selectPolicies } from './policies.js';
 import { formatTable, resultsSvg } from './report.js';
-import { defaultWorkloadOptions, generateWorkload, quickWorkloadOptions, workloadMix, type WorkloadOptions } from './workload.js';
+import { defaultWorkloadOptions, generateWorkload, quickWorkloadOptions, virtualDayStart, workloadMix, type WorkloadOptions } from './workload.js';
 
 /**
  * `npm run simulate [-- options]`: a contact-center day, the same seeded workload run through
@@ -30,9 +31,11 @@ interface Args {
   sampleSeconds: number;
 }
 
+/** Where results go unless `--out` says otherwise: outside the repository, so a run leaves `git status` clean. */
+const defaultOut = join(tmpdir(), 'tide-sim');
+
 function parseArgs(argv: string[]): Args {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const args: Args = { workload: {}, quick: false, out: join(here, 'results'), sweepSeconds: 60, pollSeconds: 0, sampleSeconds: 0 };
+  const args: Args = { workload: {}, quick: false, out: defaultOut, sweepSeconds: 60, pollSeconds: 0, sampleSeconds: 0 };
   const overrides: Partial<WorkloadOptions> = {};
   const number = (flag: string, value: string | undefined) => {
     const x = Number(value);
@@ -67,7 +70,8 @@ function parseArgs(argv: string[]): Args {
         i++;
         break;
       case '--out':
-        args.out = value ?? args.out;
+        if (!value) throw new Error(`--out needs a directory\n${usage}`);
+        args.out = value;
         i++;
         break;
       case '--sweep-seconds':
@@ -101,7 +105,9 @@ async function main() {
   const wallStart = Date.now();
   const args = parseArgs(process.argv.slice(2));
   const policies = selectPolicies(args.policies);
-  const workload = generateWorkload(args.workload);
+  // The day is tomorrow (UTC): DynamoDB Local expires TTL'd rows (connections) by the wall clock,
+  // so virtual time must not be in the past. Reports give times from the day's start.
+  const workload = { ...generateWorkload(args.workload), dayStart: virtualDayStart(new Date()) };
   const o = workload.options;
   const mix = workloadMix(workload);
   const describe =
@@ -122,6 +128,7 @@ async function main() {
   }
 
   const results: PolicyResult[] = [];
+  const broken: string[] = [];
   const run = `sim${Date.now().toString(36)}`;
   try {
     for (const policy of policies) {
@@ -142,12 +149,21 @@ async function main() {
           `${d.timersCreated} timers, ${d.pushes} pushes; missed pushes ${d.missedPushes}, sweep assignments ${d.sweepAssigned}, ` +
           `domain errors ${d.domainErrors}, stale agent actions ${d.staleActions}`,
       );
+      const fu = d.followUps;
+      console.log(
+        `  follow-ups: ${fu.records} stream records, ${fu.followUps} follow-ups in ${fu.rounds} rounds, ${fu.streamCalls} stream calls, ` +
+          `${fu.rechecks} rechecks (assigned ${fu.recheckAssigned}), ${d.deliveriesQueued} replies queued for delivery`,
+      );
       const f = d.floor;
       const share = (x: number) => `${((100 * x) / Math.max(1, f.onShift)).toFixed(0)}%`;
       console.log(
         `  on-shift agent time: composing ${share(f.composing)}, idle with slots full while work queued ${share(f.idleSlotsFull)}, ` +
           `idle with free capacity while work queued ${share(f.idleWithCapacity)}, idle with empty queue ${share(f.idleQueueEmpty)}`,
       );
+      for (const v of violations(result)) {
+        broken.push(`${policy.label}: ${v}`);
+        console.log(`  INVARIANT BROKEN: ${v}`);
+      }
     }
   } finally {
     await stop();
@@ -166,6 +182,7 @@ async function main() {
     generatedAt: new Date().toISOString(),
     command: `npm run simulate -- ${process.argv.slice(2).join(' ')}`.trim(),
     workload: { ...o, mix, dayStart: workload.dayStart, defaults: defaultWorkloadOptions },
+    invariantsBroken: broken,
     wallSeconds: wallMs / 1000,
     results,
   };
@@ -175,9 +192,15 @@ async function main() {
     await writeFile(join(args.out, `${name}.json`), JSON.stringify(summary, null, 2) + '\n');
     await writeFile(join(args.out, `${name}.svg`), svg);
   }
-  const shown = relative(process.cwd(), args.out) || '.';
+  const near = relative(process.cwd(), args.out);
+  const shown = !near ? '.' : near.startsWith('..') || isAbsolute(near) ? args.out : near;
   console.log(`\nwrote ${shown}/latest.json and ${shown}/latest.svg (also ${mode}.json/.svg)`);
   console.log(`wall time: ${(wallMs / 1000).toFixed(1)} s`);
+  if (broken.length > 0) {
+    console.error(`\nFAILED: ${broken.length} invariant(s) broken (evidence in the JSON, diagnostics.evidence):`);
+    for (const b of broken) console.error(`  ${b}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error) => {

@@ -1,3 +1,4 @@
+import type { FollowUpStats } from './follow-ups.js';
 import type { Policy } from './policies.js';
 import { percentile, ratio } from './stats.js';
 import type { CustomerType, Workload } from './workload.js';
@@ -92,16 +93,30 @@ export interface PolicyResult {
     finalStates: Record<string, number>;
     openWaitingOnAgentAtEnd: number;
     missedPushes: number;
+    /** Looks where the agent's latest pushed work list differed from what the tables hold (after the follow-ups ran). */
+    frameMismatches: number;
     sweepAssigned: number;
+    /** Agents the sweep found with drifted load and repaired. */
+    repairedAgents: number;
+    /** Presence checks the sweep started or ran, and on-shift agents Tide set offline. */
+    presenceChecks: number;
+    droppedAgents: number;
     staleActions: number;
     domainErrors: number;
     looks: number;
     replies: number;
+    /** Frames pushed, by type (`worklist`, `message`, …). */
+    frames: Record<string, number>;
+    /** The stream-driven follow-ups as the simulator ran them (sim/follow-ups.ts). */
+    followUps: FollowUpStats;
+    /** Replies handed to the delivery queue (nobody delivers them here). */
+    deliveriesQueued: number;
     staleItemsSeen: number;
     staleItemsInBreachTier: number;
     stalePicks: number;
     evidence: Array<{ kind: string; at: string; detail: Record<string, unknown> }>;
     domainLog: { tally: Record<string, { level: string; count: number }>; examples: unknown[] };
+    /** When the run ended, as a time of day from the day's start. */
     endedAt: string;
     /** Agent-samples by state: composing, idle with slots full while work was queued, idle with capacity while queued (a bug), idle with nothing queued. */
     floor: FloorTally;
@@ -126,7 +141,11 @@ export interface MetricsInput {
   capacity: PolicyMetrics['capacity'];
   counters: {
     missedPushes: number;
+    frameMismatches: number;
     sweepAssigned: number;
+    repairedAgents: number;
+    presenceChecks: number;
+    droppedAgents: number;
     staleActions: number;
     domainErrors: number;
     looks: number;
@@ -145,11 +164,22 @@ export interface MetricsInput {
   domainLog: PolicyResult['diagnostics']['domainLog'];
   timersCreated: number;
   pushes: number;
+  frames: Record<string, number>;
+  followUps: FollowUpStats;
+  deliveriesQueued: number;
   dbCalls: number;
   callsBy: Record<string, number>;
   timeline: TimelinePoint[];
   floor: FloorTally;
   wallMs: number;
+}
+
+/** A time as `hh:mm:ss` from the start of the day (`-hh:mm:ss` before it). */
+export function dayTime(ms: number, dayStart: number): string {
+  const offset = Math.round((ms - dayStart) / 1000);
+  const s = Math.abs(offset);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${offset < 0 ? '-' : ''}${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
 }
 
 export function spread(values: readonly number[]): Spread {
@@ -224,17 +254,24 @@ export function computeMetrics(input: MetricsInput): PolicyResult {
       finalStates: input.finalStates,
       openWaitingOnAgentAtEnd: input.openWaitingOnAgent,
       missedPushes: input.counters.missedPushes,
+      frameMismatches: input.counters.frameMismatches,
       sweepAssigned: input.counters.sweepAssigned,
+      repairedAgents: input.counters.repairedAgents,
+      presenceChecks: input.counters.presenceChecks,
+      droppedAgents: input.counters.droppedAgents,
       staleActions: input.counters.staleActions,
       domainErrors: input.counters.domainErrors,
       looks: input.counters.looks,
       replies: input.counters.replies,
+      frames: input.frames,
+      followUps: input.followUps,
+      deliveriesQueued: input.deliveriesQueued,
       staleItemsSeen: input.counters.staleItemsSeen,
       staleItemsInBreachTier: input.counters.staleItemsInBreachTier,
       stalePicks: input.counters.stalePicks,
       evidence: input.evidence,
       domainLog: input.domainLog,
-      endedAt: new Date(input.endedAt).toISOString(),
+      endedAt: dayTime(input.endedAt, input.dayStart),
       floor: input.floor,
       // Every 5 minutes is enough to see the day's shape, and keeps the JSON small.
       timeline: input.timeline.filter((p) => p.minute % 5 === 0),

@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Pusher } from '../shared/push/pusher.js';
 import type { TimerPayload, TimerScheduler } from '../shared/timers/timer-scheduler.js';
+import { mulberry32 } from './prng.js';
 
 /**
  * The simulator's stand-ins for the outside world: a clock that jumps from event to event, a
@@ -109,22 +110,53 @@ export class VirtualScheduler implements TimerScheduler {
 export interface WorklistFrameSeen {
   type: 'worklist';
   seq: number;
+  /** `active` counts the frame's active items (shared/push/worklist.ts), not the stored counter. */
   agent: { id: string; status: string; active: number; preferredConcurrency: number; maxLoad: number };
   items: Array<{ conversationId: string; state: 'active' | 'inactive'; waitingOn: 'agent' | 'customer' }>;
 }
 
 /**
- * Delivers frames to the simulated agents' "screens": the simulator registers one connection per
- * agent (`sim-<agentId>`), and every frame Tide pushes there is handed to `onFrame`.
+ * Delivers frames to the simulated agents' "screens": the simulator tells it which agent opened
+ * each connection (`connect`), and every frame Tide pushes there is handed to `onFrame`. It keeps
+ * each agent's latest work list (the highest `seq`), as a client does.
  */
 export class SimPusher implements Pusher {
   frames = 0;
+  readonly byType: Record<string, number> = {};
+  private readonly owners = new Map<string, string>();
+  private readonly latest = new Map<string, WorklistFrameSeen>();
   constructor(private readonly onFrame: (agentId: string, frame: Record<string, unknown>) => void) {}
+  connect(connectionId: string, agentId: string): void {
+    this.owners.set(connectionId, agentId);
+  }
   async post(connectionId: string, frame: object): Promise<'sent'> {
+    const f = frame as Record<string, unknown>;
     this.frames += 1;
-    this.onFrame(connectionId.replace(/^sim-/, ''), frame as Record<string, unknown>);
+    const type = String(f.type);
+    this.byType[type] = (this.byType[type] ?? 0) + 1;
+    const agentId = this.owners.get(connectionId) ?? connectionId;
+    if (type === 'worklist') {
+      const seen = this.latest.get(agentId);
+      if (!seen || seen.seq < (f.seq as number)) this.latest.set(agentId, f as unknown as WorklistFrameSeen);
+    }
+    this.onFrame(agentId, f);
     return 'sent';
+  }
+  /** The agent's work list as its screen shows it: the frame with the highest `seq`. */
+  latestWorklist(agentId: string): WorklistFrameSeen | undefined {
+    return this.latest.get(agentId);
   }
 }
 
-export const connectionIdOf = (agentId: string) => `sim-${agentId}`;
+/**
+ * Replaces `Math.random` with a seeded generator (mulberry32) until the returned function is
+ * called. Tide breaks routing ties at random (shared/routing/choose-agent.ts); seeded, a seed's
+ * run makes the same choices every time.
+ */
+export function seedMathRandom(seed: number): () => void {
+  const original = Math.random;
+  Math.random = mulberry32(seed);
+  return () => {
+    Math.random = original;
+  };
+}

@@ -37,6 +37,8 @@ export class FrameHub {
   framesSent = 0;
   readonly byType: Record<string, number> = {};
   private waiters = new Set<() => boolean>();
+  /** Called for every frame, after the hub has recorded it and before acks resolve their requests. */
+  readonly listeners: Array<(agentId: string, frame: Frame, at: number) => void> = [];
 
   onFrame(agentId: string, frame: Frame, at: number) {
     this.framesReceived++;
@@ -52,6 +54,7 @@ export class FrameHub {
         if (!this.firstListedAt.has(item.conversationId)) this.firstListedAt.set(item.conversationId, { agentId, at });
       }
     }
+    for (const listener of this.listeners) listener(agentId, frame, at);
     for (const w of this.waiters) if (w()) this.waiters.delete(w);
   }
 
@@ -156,15 +159,25 @@ export interface Posted {
   error?: string;
 }
 
-/** `POST /v1/messages` signed as the generic channel does. */
-export async function postInbound(httpUrl: string, secret: string, body: Record<string, unknown>, startedAt = performance.now()): Promise<Posted> {
+/**
+ * `POST /v1/messages` signed as the generic channel does. `startedAt` is when the request counts
+ * from (the scheduled send time in an open loop); a request still unanswered after `timeoutMs`
+ * comes back with status 0 and error `TimeoutError`.
+ */
+export async function postInbound(
+  httpUrl: string,
+  secret: string,
+  body: Record<string, unknown>,
+  startedAt = performance.now(),
+  timeoutMs = 30_000,
+): Promise<Posted> {
   const raw = JSON.stringify(body);
   try {
     const res = await fetch(`${httpUrl}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tide-signature': sign(secret, raw) },
       body: raw,
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     const parsed = (text ? JSON.parse(text) : {}) as { conversationId?: string; messageId?: string };

@@ -121,3 +121,20 @@ export class UsageWindow {
     return out;
   }
 }
+
+/** CPU seconds of each process of a tree, by pid: take one before and one after a window. */
+export function treeCpuByPid(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of [pid, ...descendants(pid)]) {
+    const s = cpuSeconds(p);
+    if (s !== undefined) out.set(p, s);
+  }
+  return out;
+}
+
+/** CPU seconds spent between two `treeCpuByPid` readings (a process that started in between counts from 0). */
+export function treeCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [p, s] of after) seconds += s - (before.get(p) ?? 0);
+  return seconds;
+}

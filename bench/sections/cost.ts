@@ -3,9 +3,9 @@
  * capacity meter of shared/storage/capacity-meter.ts sees every DynamoDB call the handlers make),
  * and the AWS bill that follows at list prices.
  */
-import { createServer, type Server } from 'node:http';
 import { freePort } from '../../infra/local/free-port.js';
 import { BenchAgent, FrameHub, postInbound } from '../lib/agents.js';
+import { startCountingReceiver } from '../lib/receiver.js';
 import { num, pool, rng, round, sleep, table } from '../lib/util.js';
 
 export interface CostOptions {
@@ -82,31 +82,6 @@ const agentLines = [
   'Yes, you will get a confirmation email today.',
   'Just refuse it at the door and it comes back to us.',
 ];
-
-async function startCountingReceiver() {
-  const messageIds = new Set<string>();
-  let requests = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests++;
-      try {
-        messageIds.add((JSON.parse(Buffer.concat(chunks).toString()) as { messageId: string }).messageId);
-      } catch {
-        // counted anyway
-      }
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/out`,
-    requests: () => requests,
-    delivered: () => messageIds.size,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 export async function runCost(options: CostOptions): Promise<CostResult> {
   const { quick, log } = options;

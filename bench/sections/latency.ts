@@ -3,13 +3,9 @@
  * its own process so that its CPU and memory (and DynamoDB Local's) are measured apart from this
  * load generator.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../infra/local/free-port.js';
 import { BenchAgent, FrameHub, postInbound, type Posted } from '../lib/agents.js';
-import { cmdline, descendants, rssMb, UsageWindow, type ProcessUsage } from '../lib/proc.js';
+import { rssMb, UsageWindow, type ProcessUsage } from '../lib/proc.js';
+import { startStackProcess } from '../lib/stack-process.js';
 import { num, percentile, rng, round, shuffle, sleep, summarize, table, type Summary } from '../lib/util.js';
 
 export interface LatencyOptions {
@@ -66,62 +62,22 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
   const stepSeconds = quick ? 2 : 5;
   const agentIds = Array.from({ length: agentCount }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'tide-bench-'));
-  const configPath = join(dir, 'config.json');
-  // Long SLA and inactivity so that no timer fires inside the measurement.
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  const stack = await startStackProcess({
+    projectRoot: options.projectRoot,
+    // Long SLA and inactivity so that no timer fires inside the measurement.
+    config: {
       queues: { default: { slaSeconds: 3600, inactiveAfterSeconds: 3600 } },
       agents: agentIds.map((id) => ({ id, queues: ['default'], preferredConcurrency, maxLoad })),
       channels: { generic: { secret } },
-    }),
-  );
-  const [httpPort, wsPort, schedulerPort, dynamodbPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(httpPort),
-    WS_PORT: String(wsPort),
-    SCHEDULER_PORT: String(schedulerPort),
-    DYNAMODB_PORT: String(dynamodbPort),
-    TIDE_CONFIG: configPath,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    NODE_NO_WARNINGS: '1',
-  };
-  delete env.DYNAMODB_ENDPOINT;
-  delete env.TIDE_METER_CAPACITY;
-
-  const started = performance.now();
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    cwd: options.projectRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    },
   });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const wsUrl = `ws://127.0.0.1:${wsPort}`;
+  const { httpUrl, wsUrl } = stack;
   const hub = new FrameHub();
   const agents = new Map<string, BenchAgent>();
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the local stack exited during start-up:\n${output}`);
-      try {
-        if ((await fetch(`${httpUrl}/v1/health`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (performance.now() - started > 60_000) throw new Error(`the local stack was not healthy within 60 s:\n${output}`);
-      await sleep(100);
-    }
-    const startupMs = performance.now() - started;
-    const stackPid = child.pid!;
-    const javaPid = descendants(stackPid).find((p) => cmdline(p).includes('DynamoDBLocal'));
+    const startupMs = stack.startupMs;
+    const stackPid = stack.pid;
+    const javaPid = stack.javaPid;
     const pids = { stack: stackPid, dynamodbLocal: javaPid };
     log(`  stack up in ${Math.round(startupMs)} ms (pid ${stackPid}, DynamoDB Local pid ${javaPid ?? '?'})`);
 
@@ -253,11 +209,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     };
   } finally {
     await Promise.all([...agents.values()].map((a) => a.close()));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    process.removeListener('exit', killOnExit);
+    await stack.stop();
   }
 }
 

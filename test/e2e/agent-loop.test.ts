@@ -27,8 +27,9 @@ const connect = async (agentId: string) => {
 beforeAll(async () => {
   outbound = await startOutboundReceiver('test-secret');
   stack = await startStack({
-    queues: { default: {}, billing: {} },
+    queues: { default: {}, billing: {}, bulk: {} },
     agents: [
+      { id: 'dave', queues: ['bulk'], preferredConcurrency: 40, maxLoad: 40 },
       { id: 'alice', queues: ['default'], preferredConcurrency: 2, maxLoad: 3 },
       { id: 'bob', queues: ['billing'], preferredConcurrency: 2, maxLoad: 3 },
       { id: 'carol', queues: ['default'], preferredConcurrency: 1, maxLoad: 1 },
@@ -242,5 +243,25 @@ describe('transfer and presence', () => {
     await second.request({ action: 'sync' });
     await first.waitForWorklist((w) => w.seq > seqA);
     expect(second.worklist!.seq).toBe(first.worklist!.seq);
+  });
+});
+
+describe('work-list frames fit API Gateway\'s 128 KB', () => {
+  it('cuts long last messages to 500 characters, so 40 conversations of 4,096 emoji still reach the agent', { timeout: 60_000 }, async () => {
+    const dave = await connect('dave');
+    await dave.request({ action: 'setStatus', status: 'online' });
+    const long = '🙂'.repeat(4096);
+    const posted = await Promise.all(Array.from({ length: 40 }, (_, i) => customerSays(`+1555900${String(i).padStart(4, '0')}`, long, { queue: 'bulk' })));
+    expect(posted.map((p) => p.status)).toEqual(Array(40).fill(202));
+    const frame = await dave.waitForWorklist((w) => w.items.length === 40, 30_000);
+    expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThanOrEqual(128 * 1024);
+    for (const item of frame.items) {
+      expect([...item.lastMessage.text]).toHaveLength(500);
+      expect(item.lastMessage.text.endsWith('…')).toBe(true);
+    }
+    // The whole text comes in the message frame.
+    await customerSays('+15559000000', `${long.slice(0, 4000)} again`, { queue: 'bulk' });
+    const message = await dave.waitFor((f) => f.type === 'message' && (f.message as { text: string }).text.endsWith(' again'));
+    expect((message.message as { text: string }).text).toBe(`${long.slice(0, 4000)} again`);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../shared/channels/generic/signature.js';
+import { mulberry32 } from '../../sim/prng.js';
 import { postMessage } from '../support/channel.js';
 import { startStack, type RunningStack } from '../support/local-stack-process.js';
 
@@ -114,5 +115,43 @@ describe('POST /v1/messages', () => {
     const res = await fetch(`${stack.httpUrl}/v1/nothing`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('answers 1,200 fuzzed, signed bodies with a 2xx or a 4xx and its error shape, never a 500', { timeout: 60_000 }, async () => {
+    const random = mulberry32(1200);
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    // Names that Object.prototype carries: looked up naively, they are "found".
+    const tricky = ['constructor', '__proto__', 'valueOf', 'toString', 'hasOwnProperty', 'isPrototypeOf', 'default', 'billing', '', ' '];
+    const value = (depth = 0): unknown =>
+      pick<() => unknown>([
+        () => pick(tricky),
+        () => 'x'.repeat(Math.floor(random() * 5000)),
+        () => '🙂'.repeat(Math.floor(random() * 5000)),
+        () => Math.floor(random() * 1e6) - 5e5,
+        () => random() * 1e308 * (random() < 0.5 ? -1 : 1),
+        () => random() < 0.5,
+        () => null,
+        () => (depth < 2 ? [value(depth + 1), value(depth + 1)] : []),
+        () => (depth < 2 ? { [pick(tricky)]: value(depth + 1) } : {}),
+      ])();
+    const body = (i: number): string => {
+      const fields: Record<string, unknown> = { externalId: `fuzz-${i}`, from: `+1555${i}`, text: 'Hi' };
+      for (const key of ['externalId', 'from', 'text', 'queue', 'name', 'priority', pick(tricky)]) if (random() < 0.45) fields[key] = value();
+      const raw = JSON.stringify(fields);
+      // A quarter of them with `__proto__` as a real key, as JSON.parse makes it.
+      return random() < 0.25 ? raw.replace(/^\{/, `{"__proto__":${JSON.stringify(value())},`) : raw;
+    };
+    const statuses = new Map<number, number>();
+    for (let batch = 0; batch < 60; batch++) {
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, j) => postMessage(stack.httpUrl, body(batch * 20 + j))));
+      for (const answer of answers) {
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        expect([200, 202, 400, 413]).toContain(answer.status);
+        if (answer.status >= 400) expect(answer.body.error).toEqual({ code: expect.any(String), message: expect.any(String) });
+      }
+    }
+    // Both kinds were exercised.
+    expect(statuses.get(202)).toBeGreaterThan(50);
+    expect(statuses.get(400)).toBeGreaterThan(50);
   });
 });

@@ -75,3 +75,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig(input)).toThrow(problem);
   });
 });
+
+describe('queue names are looked up as configured queues only', () => {
+  it.each(['constructor', '__proto__', 'valueOf', 'toString', 'hasOwnProperty'])('"%s" is unknown_queue', (queue) => {
+    expect(codeOf(() => parseGenericInbound(config, 'k', request({ externalId: 'e', from: '+1', text: 'hi', queue })))).toBe('unknown_queue');
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TideConfig } from '../../config/schema.js';
+import { queueSettings, type TideConfig } from '../../config/schema.js';
 import type { InboundMessage } from '../../conversation/receive-message.js';
 import { TideError } from '../../errors.js';
 import { isValidSignature } from './signature.js';
@@ -49,7 +49,7 @@ export function parseGenericInbound(
     throw new TideError('invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
   const queue = parsed.data.queue ?? 'default';
-  if (!config.queues[queue]) throw new TideError('unknown_queue', `queue ${queue} does not exist`);
+  if (!queueSettings(config, queue)) throw new TideError('unknown_queue', `queue ${queue} does not exist`);
   return {
     channel: 'generic',
     externalId: parsed.data.externalId,
