@@ -1,8 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that are about routing, concurrency and presence run twice: once on DynamoDB Local as it
+ * is, and once with its global secondary indexes lagging 200–1,000 ms behind every write, as
+ * DynamoDB's can (infra/local/index-lag.ts; the e2e stacks inherit the variable).
+ */
+const underIndexLag = [
+  'test/integration/routing.test.ts',
+  'test/integration/adaptive-capacity.test.ts',
+  'test/integration/worklist-snapshot.test.ts',
+  'test/e2e/concurrency.test.ts',
+  'test/e2e/adaptive-capacity.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/dynamodb-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -10,5 +22,9 @@ export default defineConfig({
     maxWorkers: 2,
     // Domain code logs through Powertools; tests assert behaviour, not log lines.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    projects: [
+      { extends: true, test: { name: 'tide', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'index-lag', include: underIndexLag, env: { POWERTOOLS_LOG_LEVEL: 'SILENT', TIDE_INDEX_LAG_MS: '200-1000' } } },
+    ],
   },
 });

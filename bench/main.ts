@@ -5,11 +5,15 @@
  *   --seed N       workload seed (default 1): same seed, same messages, customers and pacing
  *   --quick        a short run (CI smoke): fewer agents, messages, rates; 10k queued at most
  *   --messages N   messages in the closed-loop latency run (default 300, quick 60)
- *   --only 1,3     run only these sections
+ *   --only 1,3     run only these sections (5 = the busy hour)
+ *   --out DIR      where latest.json and latest.txt go (default: <tmpdir>/tide-bench/<timestamp>/)
+ *
+ * Figures are printed, not asserted; the run fails (exit 1) when a section cannot run or when an
+ * invariant the busy hour checks is broken.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // The AWS SDK warns once per client that it will want Node 22 next year; that is known (README).
@@ -21,10 +25,12 @@ process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Where the user ran the command (npm runs scripts from the package root and says in INIT_CWD).
+const invokedFrom = process.env.INIT_CWD ?? process.cwd();
 process.chdir(projectRoot);
 
 function parseArgs(argv: string[]) {
-  const args = { seed: 1, quick: false, messages: undefined as number | undefined, only: [1, 2, 3, 4] };
+  const args = { seed: 1, quick: false, messages: undefined as number | undefined, only: [1, 2, 3, 4, 5], out: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -36,12 +42,14 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith('--seed')) args.seed = Number(value());
     else if (a.startsWith('--messages')) args.messages = Number(value());
     else if (a.startsWith('--only')) args.only = value().split(',').map(Number);
+    else if (a.startsWith('--out')) args.out = resolve(invokedFrom, value());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--seed N] [--messages N] [--only 1,2,3,4]');
+      console.log('usage: npm run bench -- [--quick] [--seed N] [--messages N] [--only 1,2,3,4,5] [--out DIR]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
+  if (args.only.some((n) => ![1, 2, 3, 4, 5].includes(n))) throw new Error('--only takes section numbers 1 to 5');
   if (args.messages !== undefined && !(Number.isInteger(args.messages) && args.messages > 0)) throw new Error('--messages must be a positive integer');
   return args;
 }
@@ -72,7 +80,7 @@ const timings: Record<string, { seconds: number; loadAverageBefore: number; load
 (results.meta as Record<string, unknown>).sections = timings;
 const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 
-async function section<T>(n: number, name: string, run: () => Promise<T>, render: (r: T) => string) {
+async function section<T>(n: number, name: string, run: () => Promise<T>, render: (r: T) => string, failed?: (r: T) => boolean) {
   if (!args.only.includes(n)) return;
   log(`[${n}] ${name}… (load average ${load1()})`);
   const t = Date.now();
@@ -81,6 +89,7 @@ async function section<T>(n: number, name: string, run: () => Promise<T>, render
     const result = await run();
     results[name] = result;
     print(`${render(result)}\n`);
+    if (failed?.(result)) failures.push(name);
   } catch (error) {
     failures.push(name);
     results[name] = { error: (error as Error).stack ?? String(error) };
@@ -105,14 +114,19 @@ const { runRouting, printRouting } = await import('./sections/routing.js');
 await section(3, 'routing', () => runRouting({ seed: args.seed, quick: args.quick, log }), printRouting);
 const { runBundles, printBundles } = await import('./sections/bundles.js');
 await section(4, 'bundles', () => runBundles({ projectRoot, log }), printBundles);
+const { runBusyHour, printBusyHour } = await import('./sections/busy-hour.js');
+await section(5, 'busyHour', () => runBusyHour({ seed: args.seed, quick: args.quick, projectRoot, log }), printBusyHour, (r) => r.failed);
 
 const seconds = Math.round((Date.now() - started) / 1000);
 (results.meta as Record<string, unknown>).seconds = seconds;
-const out = join(projectRoot, 'bench', 'results', 'latest.json');
-mkdirSync(dirname(out), { recursive: true });
+// Outside the tracked tree by default, so that a run leaves `git status` clean.
+const outDir = args.out ?? join(tmpdir(), 'tide-bench', new Date(started).toISOString().replace(/[:.]/g, '-'));
+mkdirSync(outDir, { recursive: true });
+const out = join(outDir, 'latest.json');
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 const loads = Object.entries(timings).map(([name, t]) => `${name} ${t.loadAverageBefore}→${t.loadAverageAfter}`).join(', ');
-print(`done in ${seconds} s (load average per section: ${loads}); figures in bench/results/latest.json, tables in latest.txt${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`);
-writeFileSync(join(dirname(out), 'latest.txt'), `${printed.join('\n')}\n`);
+print(`done in ${seconds} s (load average per section: ${loads})${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`);
+writeFileSync(join(outDir, 'latest.txt'), `${printed.join('\n')}\n`);
+console.log(`figures in ${out}, tables in ${join(outDir, 'latest.txt')}`);
 // The in-process stack of section 2 leaves SDK sockets and timers behind; the run is over.
 process.exit(failures.length ? 1 : 0);

@@ -1,34 +1,48 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, ArnFormat, CfnElement, CfnOutput, CustomResource, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
-import * as cr from 'aws-cdk-lib/custom-resources';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Annotations, CfnOutput, Duration, Stack, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
 import { parseConfig, type TideConfig } from '../shared/config/schema.js';
-import { deploymentHandlers, httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../shared/contract/routes.js';
+import {
+  deliveryQueue,
+  deploymentHandlers,
+  httpRoutes,
+  jobQueues,
+  recheckQueue,
+  scheduledHandlers,
+  streamConsumers,
+  webSocketRoutes,
+  type HandlerName,
+  type QueueDefinition,
+} from '../shared/contract/routes.js';
 import { environment } from '../shared/runtime/environment.js';
 import {
   agentsTable,
+  availabilityTable,
   connectionsTable,
+  conversationsTable,
+  customersTable,
+  messagesTable,
+  requestsTable,
   tables as tableDefinitions,
   type TableDefinition,
 } from '../shared/storage/tables.js';
+import { AgentSeeding } from './constructs/agent-seeding.js';
+import { AgentSocketApi } from './constructs/agent-socket-api.js';
+import { Alarms } from './constructs/alarms.js';
+import { ChangeStreams } from './constructs/change-streams.js';
+import { ChannelApi } from './constructs/channel-api.js';
+import { importChannelSecret } from './constructs/channel-secret.js';
+import { logicalIdIgnoringConcerns } from './constructs/concern.js';
+import { JobQueues } from './constructs/job-queues.js';
+import { Sweep } from './constructs/sweep.js';
 import { TideFunction } from './constructs/tide-function.js';
-import { createTables } from './constructs/tide-tables.js';
+import { TideTables, type TableAccess } from './constructs/tide-tables.js';
+import { Timers } from './constructs/timers.js';
 
 /** The repository root (this file is `<root>/infra/tide-stack.ts`). */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -52,6 +66,8 @@ export interface TideSettings {
   authIsPlaceholder: boolean;
   /** Context `tide:webSocketAccessLogs`; see TideStack. */
   webSocketAccessLogs: boolean;
+  /** Context `tide:alarmTopicArn`: the SNS topic every alarm notifies (none when absent). */
+  alarmTopicArn?: string;
 }
 
 /** Obviously unusable values (`.invalid` never resolves) so a forgotten `tide:auth` fails closed. */
@@ -69,6 +85,8 @@ const authContextSchema = z.strictObject({
   roleClaim: z.string().min(1).default('role'),
 });
 
+const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
 /** Values given with `cdk -c key=value` arrive as strings; values in cdk.json as JSON. */
 function jsonContext(node: Node, key: string): unknown {
   const value: unknown = node.tryGetContext(key);
@@ -85,7 +103,8 @@ function jsonContext(node: Node, key: string): unknown {
  * - `tide:config`: the Tide configuration (DESIGN §4) as a JSON object, or
  * - `tide:configFile`: the path of a JSON file holding it (relative to the working directory);
  * - `tide:auth`: `{ issuer, audience, jwksUrl, roleClaim? }` for agent JWTs;
- * - `tide:webSocketAccessLogs`: `true` to turn on WebSocket access logs.
+ * - `tide:webSocketAccessLogs`: `true` to turn on WebSocket access logs;
+ * - `tide:alarmTopicArn`: an SNS topic ARN (same region as the stack) that every alarm notifies.
  * Throws on an invalid configuration, so a bad config never reaches a deployment.
  */
 export function tideSettingsFromContext(scope: Construct): TideSettings {
@@ -119,22 +138,89 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
   }
 
   const accessLogs: unknown = node.tryGetContext('tide:webSocketAccessLogs');
+  const alarmTopicArn: unknown = node.tryGetContext('tide:alarmTopicArn');
+  if (alarmTopicArn !== undefined && (typeof alarmTopicArn !== 'string' || !snsTopicArn.test(alarmTopicArn))) {
+    throw new Error(`context tide:alarmTopicArn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${JSON.stringify(alarmTopicArn)}`);
+  }
   return {
     config,
     auth,
     authIsPlaceholder: authInput === undefined,
     webSocketAccessLogs: accessLogs === true || accessLogs === 'true',
+    ...(alarmTopicArn !== undefined ? { alarmTopicArn: alarmTopicArn as string } : {}),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// The stack
+// What each handler may do
 // ---------------------------------------------------------------------------------------------
 
-export interface TideStackProps extends StackProps {
-  /** @default - read from CDK context with `tideSettingsFromContext` */
-  settings?: TideSettings;
+/**
+ * The permissions of one handler, beyond writing its own logs. Reading streams and consuming job
+ * queues come with the event source mappings (shared/contract/routes.ts), not from here.
+ */
+export interface HandlerAccess {
+  tables?: ReadonlyArray<readonly [TableDefinition, TableAccess]>;
+  /** Posts frames to agent connections (the management API). */
+  pushes?: boolean;
+  /** Creates timer schedules (`deps.timers.schedule`). */
+  armsTimers?: boolean;
+  /** Runs failed timer fires again from TimerFailures (receive and delete). */
+  redrivesTimers?: boolean;
+  /** Verifies inbound or signs outbound generic-channel messages: reads its key. */
+  channelSecret?: boolean;
+  /** Job queues it enqueues to. */
+  sends?: readonly QueueDefinition[];
 }
+
+const rw = (...defs: TableDefinition[]) => defs.map((def) => [def, 'readWrite'] as const);
+const r = (...defs: TableDefinition[]) => defs.map((def) => [def, 'read'] as const);
+
+/**
+ * Least privilege, per handler: what its code reaches (a handler's imports, from the function
+ * down, minus the dependency factory that builds every client). A `Record`, so a new handler
+ * cannot be deployed before someone decides what it may touch.
+ */
+export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
+  'inbound-message': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable), channelSecret: true },
+  'agent-action': {
+    tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable, connectionsTable, requestsTable),
+    pushes: true,
+    // Presence (a push answered 410) and ramp-up (going online).
+    armsTimers: true,
+  },
+  // Only checks a JWT against the JWKS.
+  'ws-authorizer': {},
+  // Records the connection, and on the agent item, which pushes and presence read consistently.
+  'ws-connect': { tables: rw(agentsTable, connectionsTable) },
+  'ws-disconnect': { tables: rw(connectionsTable, agentsTable), armsTimers: true },
+  // Conversation timers may close (a closing message) or requeue; presence may hand work back.
+  'timer-fired': { tables: rw(conversationsTable, customersTable, agentsTable, availabilityTable, messagesTable) },
+  // Routes every queue, repairs agents, starts presence checks, and runs failed timer fires itself.
+  sweep: {
+    tables: rw(conversationsTable, agentsTable, availabilityTable, customersTable, messagesTable, connectionsTable),
+    armsTimers: true,
+    redrivesTimers: true,
+  },
+  'work-changes': {
+    tables: [...rw(conversationsTable, agentsTable, availabilityTable, connectionsTable), ...r(messagesTable, customersTable)],
+    pushes: true,
+    armsTimers: true,
+    sends: [recheckQueue],
+  },
+  // Only creates schedules: a Scheduler outage must hold up nothing but timers.
+  'arm-timers': { armsTimers: true },
+  'message-changes': {
+    tables: [...r(conversationsTable), ...rw(agentsTable, connectionsTable)],
+    pushes: true,
+    armsTimers: true,
+    sends: [deliveryQueue],
+  },
+  // Re-enqueues a failed attempt with a delay.
+  'deliver-message': { tables: rw(messagesTable), sends: [deliveryQueue], channelSecret: true },
+  'recheck-queues': { tables: rw(conversationsTable, agentsTable, availabilityTable) },
+  'seed-agents': { tables: rw(agentsTable, availabilityTable) },
+};
 
 /** Every handler of the contract (shared/contract/routes.ts); each becomes one function. */
 export const handlerNames: readonly HandlerName[] = [
@@ -146,53 +232,43 @@ export const handlerNames: readonly HandlerName[] = [
     webSocketRoutes.actions,
     ...Object.values(scheduledHandlers).map((h) => h.handler),
     ...Object.values(deploymentHandlers).map((h) => h.handler),
-  ]),
-];
-
-/** Handlers that route, reply and close: they read and write every table. */
-export const routingHandlers: readonly HandlerName[] = [
-  ...new Set<HandlerName>([
-    ...httpRoutes.map((r) => r.handler),
-    webSocketRoutes.actions,
-    ...Object.values(scheduledHandlers).map((h) => h.handler),
+    ...streamConsumers.map((c) => c.handler),
+    ...jobQueues.flatMap((q) => (q.consumer ? [q.consumer] : [])),
   ]),
 ];
 
 /**
- * Handlers that arm one-time timers (`deps.timers.schedule`): they get the timer settings and may
- * create schedules. test/infra checks this list against what each handler's code can reach.
+ * Background handlers no caller waits on, which may work through a large batch (a routing pass,
+ * 100 stream records): one minute. Everything else gets 29 s: behind API Gateway that is its
+ * integration limit; queue consumers stay well inside their queues' visibility timeout (JobQueues
+ * checks it), so a job is not handed out again while an attempt may still be running.
  */
-export const timerArmingHandlers: readonly HandlerName[] = [
-  'inbound-message',
-  webSocketRoutes.actions,
-  webSocketRoutes.disconnect,
-  scheduledHandlers.timer.handler,
-];
-
-/** Handlers that verify inbound or sign outbound generic-channel messages: they read its key. */
-export const channelSigningHandlers: readonly HandlerName[] = [
-  'inbound-message',
-  webSocketRoutes.actions,
-  scheduledHandlers.sweep.handler,
-];
+const longRunningHandlers = new Set<HandlerName>([
+  ...Object.values(scheduledHandlers).map((h) => h.handler),
+  ...streamConsumers.map((c) => c.handler),
+]);
 
 /** Construct ids of the functions, e.g. `inbound-message` → `InboundMessage`. */
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
-/** JSON access log line; it leaves out the query string, which carries agent tokens. */
-const accessLogFormat = (fields: Record<string, string>) =>
-  AccessLogFormat.custom(JSON.stringify({ requestId: '$context.requestId', ...fields }));
+// ---------------------------------------------------------------------------------------------
+// The stack
+// ---------------------------------------------------------------------------------------------
+
+export interface TideStackProps extends StackProps {
+  /** @default - read from CDK context with `tideSettingsFromContext` */
+  settings?: TideSettings;
+}
 
 /**
- * Tide on AWS (DESIGN §2): DynamoDB tables, one Lambda per handler, the HTTP API for channel
- * webhooks, the WebSocket API for agents and the one-minute sweep. Environment-agnostic (no
- * `env`), so `cdk synth` needs no credentials.
+ * Tide on AWS (DESIGN §2), composed of one construct per concern (infra/constructs): the tables,
+ * one Lambda per handler, the channels' HTTP API, the agents' WebSocket API, timers (EventBridge
+ * Scheduler → `timer-fired`), the change-stream consumers, the job queues, the one-minute sweep,
+ * the deploy-time agent seeding and the alarms. The stack itself decides only what each handler
+ * may do (`handlerAccess`). Environment-agnostic (no `env`), so `cdk synth` needs no credentials.
  *
- * Timers are EventBridge Scheduler one-time schedules in Tide's schedule group, invoking
- * `timer-fired`; undeliverable fires end in the TimerDeadLetters queue.
- *
- * Agents listed in the configuration are written by the `seed-agents` custom resource at deploy
- * time (the same `upsertAgentProfile` the local stack uses).
+ * Concerns do not take part in logical ids (`Concern`): resources keep the ids they had when this
+ * stack built them itself, so no deployment replaces a table, an API or a pending timer's target.
  */
 export class TideStack extends Stack {
   readonly functions: ReadonlyMap<HandlerName, TideFunction>;
@@ -200,6 +276,10 @@ export class TideStack extends Stack {
   readonly httpApi: apigw.HttpApi;
   readonly webSocketApi: apigw.WebSocketApi;
   readonly webSocketStage: apigw.WebSocketStage;
+  readonly timers: Timers;
+  readonly changeStreams: ChangeStreams;
+  readonly jobQueues: JobQueues;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: TideStackProps = {}) {
     super(scope, id, props);
@@ -213,284 +293,92 @@ export class TideStack extends Stack {
       );
     }
 
-    // Tables -----------------------------------------------------------------------------------
-    this.tables = createTables(this, tableDefinitions);
-    const table = (def: TableDefinition): TableV2 => this.tables.get(def)!;
+    const tables = new TideTables(this, 'Tables', { definitions: tableDefinitions });
+    this.tables = tables.tables;
 
-    // WebSocket API (created first: the functions need its management endpoint) -----------------
-    this.webSocketApi = new apigw.WebSocketApi(this, 'AgentsApi', {
-      apiName: `${this.stackName}-agents`,
-      description: 'Tide agent connections',
-      routeSelectionExpression: '$request.body.action',
-    });
-    const wsLogs = settings.webSocketAccessLogs
-      ? new logs.LogGroup(this, 'AgentsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH })
-      : undefined;
-    this.webSocketStage = new apigw.WebSocketStage(this, 'AgentsApiStage', {
-      webSocketApi: this.webSocketApi,
-      stageName: 'live',
-      autoDeploy: true,
-      accessLogSettings: wsLogs && {
-        destination: new apigw.LogGroupLogDestination(wsLogs),
-        format: accessLogFormat({
-          ip: '$context.identity.sourceIp',
-          requestTime: '$context.requestTime',
-          routeKey: '$context.routeKey',
-          eventType: '$context.eventType',
-          status: '$context.status',
-          connectionId: '$context.connectionId',
-          agentId: '$context.authorizer.agentId',
-          authorizerError: '$context.authorizer.error',
-          integrationError: '$context.integrationErrorMessage',
-        }),
-      },
-    });
-    if (!wsLogs) {
-      Validations.of(this.webSocketStage).acknowledge({
-        id: 'AwsSolutions-APIG1',
-        reason:
-          'WebSocket access logging needs the account-wide API Gateway CloudWatch Logs role ' +
-          '(AWS::ApiGateway::Account), a per-account singleton this stack must not own; without it the ' +
-          'stage fails to deploy. Set context tide:webSocketAccessLogs=true in accounts that have it.',
-      });
-    }
-
-    // Functions --------------------------------------------------------------------------------
+    // Functions: what all of them need; each concern below adds what its resources need.
     const common: Record<string, string> = {
       [environment.config]: JSON.stringify(settings.config),
       [environment.jwksUrl]: settings.auth.jwksUrl,
       [environment.tokenIssuer]: settings.auth.issuer,
       [environment.tokenAudience]: settings.auth.audience,
       [environment.tokenRoleClaim]: settings.auth.roleClaim,
+      ...tables.environment,
     };
-    for (const def of tableDefinitions) common[def.envVar] = table(def).tableName;
-
-    // Timers: one-time EventBridge Scheduler schedules that invoke `timer-fired`. Its ARN is built
-    // from a fixed name, because `timer-fired` re-arms timers and so carries its own ARN, which a
-    // reference to itself cannot give.
     const timerHandler = scheduledHandlers.timer.handler;
-    const timerFunctionName = `${this.stackName}-${timerHandler}`.slice(0, 64);
-    const timerTargetArn = this.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: timerFunctionName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const timerGroup = new scheduler.ScheduleGroup(this, 'Timers');
-    const timerDeadLetters = new sqs.Queue(this, 'TimerDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(timerDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue: of the timer schedules (Target.DeadLetterConfig, set at ' +
-        'runtime) and of the timer-fired function (on-failure destination).',
-    });
-    const timerRole = new iam.Role(this, 'TimerSchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to deliver Tide timers',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    });
-    timerDeadLetters.grantSendMessages(timerRole);
-    const timerEnvironment = {
-      [environment.timerGroup]: timerGroup.scheduleGroupName,
-      [environment.timerTargetArn]: timerTargetArn,
-      [environment.timerRoleArn]: timerRole.roleArn,
-      [environment.timerDeadLetterArn]: timerDeadLetters.queueArn,
-    };
-
     const functions = new Map<HandlerName, TideFunction>();
     for (const name of handlerNames) {
-      const isAuthorizer = name === webSocketRoutes.authorizer;
-      const isScheduled = Object.values(scheduledHandlers).some((h) => h.handler === name);
       functions.set(
         name,
         new TideFunction(this, pascal(name), {
           handler: name,
           projectRoot,
-          functionName: name === timerHandler ? timerFunctionName : undefined,
-          memorySize: isAuthorizer ? 256 : 512,
-          // Behind API Gateway: its 29 s integration limit. Scheduled work is not bound by it.
-          timeout: Duration.seconds(isScheduled ? 60 : 29),
-          environment: {
-            ...common,
-            ...(isAuthorizer ? {} : { [environment.managementEndpoint]: this.webSocketStage.callbackUrl }),
-            ...(timerArmingHandlers.includes(name) ? timerEnvironment : {}),
-          },
+          // A fixed name: every schedule carries the target's ARN (see Timers).
+          functionName: name === timerHandler ? `${this.stackName}-${timerHandler}`.slice(0, 64) : undefined,
+          memorySize: name === webSocketRoutes.authorizer ? 256 : 512,
+          timeout: Duration.seconds(longRunningHandlers.has(name) ? 60 : 29),
+          environment: common,
         }),
       );
     }
     this.functions = functions;
-    const fn = (name: HandlerName) => functions.get(name)!.fn;
-
-    const timerFunction = fn(timerHandler);
-    timerFunction.grantInvoke(timerRole);
-    Validations.of(timerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(timerFunction)}.Arn>:*]`,
-      reason:
-        'Added by grantInvoke: versions and aliases of the one timer-fired function (the target of every timer).',
-    });
-    // Scheduler invokes asynchronously: Lambda retries twice, then keeps the event here.
-    timerFunction.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(timerDeadLetters),
-    });
-
-    // Least privilege. The authorizer only checks a JWT: no table, no push, no timers.
-    const grant = (def: TableDefinition, name: HandlerName, access: 'read' | 'readWrite') => {
-      const t = table(def);
-      const target = functions.get(name)!;
-      if (access === 'read') t.grantReadData(target.fn);
-      else t.grantReadWriteData(target.fn);
-      if (def.indexes.length > 0) {
-        Validations.of(target).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(t)}.Arn>/index/*]`,
-          reason:
-            `Queries on the ${def.id} table's own secondary indexes (${def.indexes.map((i) => i.name).join(', ')}); ` +
-            'the wildcard covers only index ARNs under that one table.',
-        });
-      }
+    const fn = (name: HandlerName): TideFunction => {
+      const found = functions.get(name);
+      if (!found) throw new Error(`no function for handler ${name}`);
+      return found;
     };
-    for (const name of routingHandlers) {
-      for (const def of tableDefinitions) grant(def, name, 'readWrite');
-    }
-    grant(agentsTable, webSocketRoutes.connect, 'read');
-    grant(connectionsTable, webSocketRoutes.connect, 'readWrite');
-    grant(agentsTable, webSocketRoutes.disconnect, 'readWrite');
-    grant(connectionsTable, webSocketRoutes.disconnect, 'readWrite');
-
-    for (const name of timerArmingHandlers) {
-      const target = functions.get(name)!;
-      target.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['scheduler:CreateSchedule'],
-          resources: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${timerGroup.scheduleGroupName}/*` })],
-        }),
-      );
-      target.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [timerRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      );
-      Validations.of(target).acknowledge({
-        id:
-          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/' +
-          `${Token.isUnresolved(timerGroup.scheduleGroupName) ? `<${this.logicalIdOf(timerGroup)}>` : timerGroup.scheduleGroupName}/*]`,
-        reason:
-          'Creates one-time timer schedules whose names are made at runtime (conversation or agent id plus a ' +
-          "generation); only in Tide's own schedule group, and only CreateSchedule.",
-      });
+    const granted = (has: (access: HandlerAccess) => boolean | undefined) =>
+      handlerNames.filter((name) => has(handlerAccess[name])).map(fn);
+    for (const name of handlerNames) {
+      for (const [def, access] of handlerAccess[name].tables ?? []) tables.grant(fn(name), def, access);
     }
 
-    const stageName = this.webSocketStage.stageName;
-    for (const [name, target] of functions) {
-      Validations.of(target).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'Node.js 22 is the runtime Tide is built (esbuild target node22) and tested for, and is a supported ' +
-          'Lambda runtime; moving to a newer one is a deliberate upgrade, not a synth-time default.',
-      });
-      if (name === webSocketRoutes.authorizer || name === deploymentHandlers.seedAgents.handler) continue;
-      this.webSocketStage.grantManagementApiAccess(target.fn);
-      Validations.of(target).acknowledge({
-        id:
-          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:' +
-          `<${this.logicalIdOf(this.webSocketApi)}>/${stageName}/*/@connections/*]`,
-        reason:
-          'Pushes to agent connections: connection ids are created at runtime, so the resource is every ' +
-          `connection of this API's ${stageName} stage and nothing else.`,
-      });
-    }
-
-    // WebSocket routes -------------------------------------------------------------------------
-    const authorizer = new WebSocketLambdaAuthorizer('AgentTokenAuthorizer', fn(webSocketRoutes.authorizer), {
-      identitySource: [`route.request.querystring.${webSocketRoutes.tokenQueryParameter}`],
+    const socket = new AgentSocketApi(this, 'AgentSocket', {
+      authorizer: fn(webSocketRoutes.authorizer),
+      tokenQueryParameter: webSocketRoutes.tokenQueryParameter,
+      connect: fn(webSocketRoutes.connect),
+      disconnect: fn(webSocketRoutes.disconnect),
+      actions: fn(webSocketRoutes.actions),
+      actionRouteKeys: webSocketRoutes.actionRouteKeys,
+      pushers: granted((a) => a.pushes),
+      accessLogs: settings.webSocketAccessLogs,
     });
-    this.webSocketApi.addRoute('$connect', {
-      integration: new WebSocketLambdaIntegration('Connect', fn(webSocketRoutes.connect)),
-      authorizer,
+    this.webSocketApi = socket.api;
+    this.webSocketStage = socket.stage;
+
+    const channels = new ChannelApi(this, 'Channels', {
+      routes: httpRoutes.map((route) => ({ method: route.method, path: route.path, handler: fn(route.handler) })),
     });
-    const afterConnect = [
-      this.webSocketApi.addRoute('$disconnect', {
-        integration: new WebSocketLambdaIntegration('Disconnect', fn(webSocketRoutes.disconnect)),
+    this.httpApi = channels.api;
+
+    this.timers = new Timers(this, 'TimerScheduling', {
+      target: fn(timerHandler),
+      arming: granted((a) => a.armsTimers),
+      redrivers: granted((a) => a.redrivesTimers),
+    });
+
+    this.changeStreams = new ChangeStreams(this, 'ChangeStreams', {
+      consumers: streamConsumers.map((c) => ({
+        consumer: fn(c.handler),
+        tables: c.tables.map((def) => tables.table(def)),
+        batchSize: c.batchSize,
+      })),
+    });
+
+    this.jobQueues = new JobQueues(this, 'Jobs', {
+      queues: jobQueues.map((definition) => {
+        if (!definition.consumer) throw new Error(`job queue ${definition.id} has no consumer`);
+        return { definition, consumer: fn(definition.consumer), senders: granted((a) => a.sends?.includes(definition)) };
       }),
-    ];
-    const actions = new WebSocketLambdaIntegration('AgentAction', fn(webSocketRoutes.actions));
-    for (const routeKey of webSocketRoutes.actionRouteKeys) {
-      afterConnect.push(this.webSocketApi.addRoute(routeKey, { integration: actions }));
-    }
-    for (const route of afterConnect) {
-      Validations.of(route).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'WebSocket APIs authorize only at $connect (API Gateway supports no authorizer on other routes); ' +
-          'this route runs on a connection the $connect authorizer already accepted, and the handler acts ' +
-          'as the agent registered for that connection id.',
-      });
-    }
-
-    // HTTP API ---------------------------------------------------------------------------------
-    this.httpApi = new apigw.HttpApi(this, 'ChannelsApi', {
-      apiName: `${this.stackName}-channels`,
-      description: 'Tide channel webhooks',
-      createDefaultStage: false,
     });
-    const httpLogs = new logs.LogGroup(this, 'ChannelsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    const httpStage = new apigw.HttpStage(this, 'ChannelsApiStage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(httpLogs),
-        format: accessLogFormat({
-          ip: '$context.identity.sourceIp',
-          requestTime: '$context.requestTime',
-          routeKey: '$context.routeKey',
-          status: '$context.status',
-          responseLength: '$context.responseLength',
-          integrationError: '$context.integrationErrorMessage',
-        }),
-      },
-    });
-    const httpIntegrations = new Map<HandlerName, HttpLambdaIntegration>();
-    for (const route of httpRoutes) {
-      let integration = httpIntegrations.get(route.handler);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(pascal(route.handler), fn(route.handler));
-        httpIntegrations.set(route.handler, integration);
-      }
-      const [created] = this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
-        integration,
-      });
-      Validations.of(created!).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Channel webhook: the caller is a messaging provider that authenticates by signing the body ' +
-          '(HMAC), and an HTTP API authorizer never sees the body, so the integration function verifies ' +
-          'the signature before acting.',
-      });
-    }
 
-    // Sweep ------------------------------------------------------------------------------------
     const { everySeconds } = scheduledHandlers.sweep;
     if (!Number.isInteger(everySeconds / 60) || everySeconds < 60) {
       throw new Error(`scheduledHandlers.sweep.everySeconds (${everySeconds}) must be whole minutes for EventBridge`);
     }
-    new events.Rule(this, 'SweepSchedule', {
-      description: 'Tide routing safety net: lost wake-ups and failed deliveries',
-      schedule: events.Schedule.rate(Duration.minutes(everySeconds / 60)),
-      targets: [new targets.LambdaFunction(fn(scheduledHandlers.sweep.handler), { retryAttempts: 0 })],
-    });
+    new Sweep(this, 'SafetyNet', { handler: fn(scheduledHandlers.sweep.handler), every: Duration.minutes(everySeconds / 60) });
 
-    // The generic channel's signing key ---------------------------------------------------------
+    // The generic channel's signing key.
     const generic = settings.config.channels.generic;
     if (generic?.secret) {
       Annotations.of(this).addWarningV2(
@@ -500,49 +388,50 @@ export class TideStack extends Stack {
       );
     }
     if (generic?.secretId) {
-      const id = generic.secretId;
-      const secret = !id.startsWith('arn:')
-        ? secretsmanager.Secret.fromSecretNameV2(this, 'ChannelSecret', id)
-        : /-[A-Za-z0-9]{6}$/.test(id)
-          ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ChannelSecret', id)
-          : secretsmanager.Secret.fromSecretPartialArn(this, 'ChannelSecret', id);
-      // Only the functions that verify inbound or sign outbound messages read it.
-      for (const name of channelSigningHandlers) secret.grantRead(fn(name));
+      const secret = importChannelSecret(this, 'ChannelSecret', generic.secretId);
+      for (const target of granted((a) => a.channelSecret)) secret.grantRead(target.fn);
     }
 
-    // Agents from the configuration, written at every deployment that changes them --------------
-    const seedAgents = fn(deploymentHandlers.seedAgents.handler);
-    table(agentsTable).grantWriteData(seedAgents);
-    Validations.of(functions.get(deploymentHandlers.seedAgents.handler)!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(table(agentsTable))}.Arn>/index/*]`,
-      reason: 'Added by grantWriteData on the Agents table; the function only updates agent items by key.',
-    });
-    const seedProvider = new cr.Provider(this, 'SeedAgentsProvider', { onEventHandler: seedAgents });
-    Validations.of(seedProvider).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "The CDK custom-resource framework's own function; it only writes its logs and invokes seed-agents.",
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(seedAgents)}.Arn>:*]`,
-        reason: 'Added by the custom-resource framework: invoke versions and aliases of the one seed-agents function.',
-      },
-    );
-    new CustomResource(this, 'AgentProfiles', {
-      serviceToken: seedProvider.serviceToken,
-      properties: { agents: JSON.stringify(settings.config.agents) },
+    new AgentSeeding(this, 'AgentSeeding', { handler: fn(deploymentHandlers.seedAgents.handler), agents: settings.config.agents });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      deadLetterQueues: [
+        ...jobQueues.map((def) => ({
+          name: `${def.id}DeadLetters`,
+          queue: this.jobQueues.deadLetterQueues.get(def)!,
+          description:
+            `Jobs of the ${def.id} queue failed ${def.maxReceiveCount ?? 5} times (${def.consumer}). Look for the cause in ` +
+            `its logs; once fixed, redrive ${def.id}-dlq to ${def.id} (SQS "Start DLQ redrive").`,
+        })),
+        {
+          name: 'TimerFailures',
+          queue: this.timers.failures,
+          description:
+            'A timer fire never ran (Scheduler could not invoke timer-fired, or it failed every attempt). The sweep ' +
+            'runs these again every minute; an alarm that stays on means they keep failing: see the sweep\'s logs.',
+        },
+        {
+          name: 'StreamFailures',
+          queue: this.changeStreams.failures,
+          description:
+            'A stream consumer gave up on a batch after hours of retries: its follow-ups (routing, pushes, timers, ' +
+            'deliveries) were not done. The message names the shard and sequence numbers; the records stay in the ' +
+            'stream for 24 h from their change, and the sweep repairs routing and presence meanwhile.',
+        },
+      ],
+      streamConsumers: [...new Set(streamConsumers.map((c) => fn(c.handler)))],
+      topicArn: settings.alarmTopicArn,
     });
 
-    // Outputs ----------------------------------------------------------------------------------
-    new CfnOutput(this, 'HttpApiUrl', { value: httpStage.url, description: 'Channel webhooks base URL' });
+    new CfnOutput(this, 'HttpApiUrl', { value: channels.url, description: 'Channel webhooks base URL' });
     new CfnOutput(this, 'WebSocketUrl', {
-      value: this.webSocketStage.url,
+      value: socket.stage.url,
       description: `Agent WebSocket URL; add ?${webSocketRoutes.tokenQueryParameter}=<jwt>`,
     });
   }
 
-  /** The logical id of an L2 construct's resource, as cdk-nag names it in finding ids. */
-  private logicalIdOf(construct: Construct): string {
-    return this.getLogicalId(construct.node.defaultChild as CfnElement);
+  /** CDK's default naming scheme, with the concern constructs left out of the path (see `Concern`). */
+  protected override allocateLogicalId(cfnElement: CfnElement): string {
+    return logicalIdIgnoringConcerns(cfnElement);
   }
 }

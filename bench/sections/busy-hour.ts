@@ -7,6 +7,7 @@
  * step's alone. Invariants of the work lists are checked on every frame; a broken one fails the
  * run (`failed` in the result). See bench/README.md.
  */
+import { loadavg } from 'node:os';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localCredentials, localRegion } from '../../infra/local/dynamodb.js';
@@ -42,6 +43,10 @@ const actionTimeoutMs = 10_000;
 const drainMaxMs = 10_000;
 /** Before each measured step: this rate for this long, then every conversation closed (JIT and caches warm). */
 const warmUp = { rate: 20, seconds: 2 };
+/** Then the stack's idle CPU is measured over this long. */
+const idleMs = 2_000;
+/** A follow-up whose `message` frame has not come this long after its scheduled time: "push never came". */
+const pushTimeoutMs = 10_000;
 
 const questions = [
   'Where is my order? It was due yesterday',
@@ -129,7 +134,7 @@ export interface InvariantCounts {
 export interface BusyHourStep {
   offeredPerSecond: number;
   seconds: number;
-  setup: { startupMs: number; warmUpMessages: number; warmUpResetMs: number; resetComplete: boolean };
+  setup: { startupMs: number; warmUpMessages: number; warmUpResetMs: number; resetComplete: boolean; loadAverageBefore: number; loadAverageAfter: number };
   sent: number;
   accepted: number;
   newCustomers: number;
@@ -160,6 +165,10 @@ export interface BusyHourStep {
   closes: number;
   outboundDelivered: number;
   cpu: {
+    /** The stack with nothing to do, just before the step: % of one core. */
+    stackIdlePercentOfCore: number;
+    /** Stack CPU less the idle rate over the window, per 1,000 accepted messages. */
+    stackSecondsPer1000AboveIdle: number;
     stackSeconds: number;
     stackSecondsPer1000: number;
     stackPercentOfCore: number;
@@ -239,6 +248,9 @@ class BusyHour {
   private readonly maxSeq = new Map<string, number>();
   /** Per agent: closed conversation → the highest seq the agent had received when the close ack came. */
   private readonly closedAfterSeq = new Map<string, Map<string, number>>();
+  private readonly closeAckAt = new Map<string, number>();
+  /** Closed conversations shown again, to tell at the end whether a later frame dropped them. */
+  readonly shownAgain: Array<{ agentId: string; conversationId: string; seq: number; ackedAfterSeq: number; msAfterAck: number }> = [];
   private readonly listedBy = new Map<string, string>();
 
   constructor(
@@ -264,6 +276,7 @@ class BusyHour {
       let closed = this.closedAfterSeq.get(agentId);
       if (!closed) this.closedAfterSeq.set(agentId, (closed = new Map()));
       closed.set(frame.conversationId, this.maxSeq.get(agentId) ?? -1);
+      this.closeAckAt.set(frame.conversationId, at);
       this.inv.closeAcks++;
     }
   }
@@ -283,10 +296,7 @@ class BusyHour {
         const ackedAfter = closed.get(item.conversationId);
         if (ackedAfter !== undefined && list.seq > ackedAfter) {
           this.inv.closedShownAgain++;
-          this.violation(
-            'closed conversation absent from later frames',
-            `${agentId} seq ${list.seq} shows ${item.conversationId}, whose close was acked after seq ${ackedAfter}`,
-          );
+          this.shownAgain.push({ agentId, conversationId: item.conversationId, seq: list.seq, ackedAfterSeq: ackedAfter, msAfterAck: at - this.closeAckAt.get(item.conversationId)! });
         }
       }
     }
@@ -520,6 +530,18 @@ class BusyHour {
 
   // ---- end-of-step checks -----------------------------------------------------------------------
 
+  /** Closed conversations shown again by a frame issued (by seq) after the ack: violations, with what followed. */
+  reportShownAgain() {
+    for (const v of this.shownAgain) {
+      const latest = this.hub.latest.get(v.agentId)!;
+      const after = latest.seq > v.seq ? (latest.items.some((i) => i.conversationId === v.conversationId) ? `still on the latest list (seq ${latest.seq})` : `gone by seq ${latest.seq}`) : 'no later frame';
+      this.violation(
+        'closed conversation absent from later frames',
+        `${v.agentId} seq ${v.seq} shows ${v.conversationId}, whose close was acked when seq ${v.ackedAfterSeq} was the highest received; the frame came ${Math.round(v.msAfterAck)} ms after the ack; ${after}`,
+      );
+    }
+  }
+
   /** No conversation on two agents' latest lists at once. */
   checkLatestLists() {
     const seen = new Map<string, string>();
@@ -606,6 +628,12 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const warmUpResetMs = performance.now() - resetStarted;
     if (!resetComplete) log(`  ${rate} msg/s: the warm-up did not fully drain in 20 s (measuring anyway)`);
     await sleep(500);
+    // The stack's CPU with nothing to do (stream and queue pollers, sweep timer): a fixed cost per second.
+    const idleBefore = treeCpuByPid(stack.pid);
+    const idleStart = performance.now();
+    await sleep(idleMs);
+    const idlePercent = (treeCpuDelta(idleBefore, treeCpuByPid(stack.pid)) / ((performance.now() - idleStart) / 1000)) * 100;
+    const loadBefore = loadavg()[0]!;
 
     // The measured step.
     const tally = (run.tally = new Tally());
@@ -636,6 +664,11 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const cpuAfter = treeCpuByPid(stack.pid);
     const self = process.cpuUsage(selfBefore);
     const windowSeconds = (performance.now() - t0) / 1000;
+    const loadAfter = loadavg()[0]!;
+    // A follow-up without its push gets until 10 s after its scheduled time (the stack still runs).
+    const missingPush = () => tally.messages.filter((m) => m.accepted && m.kind === 'follow-up' && !run.hub.messageAt.has(m.posted!.messageId!));
+    const latestDue = Math.max(0, ...missingPush().map((m) => m.due));
+    if (latestDue) await run.hub.until(() => missingPush().length === 0, Math.max(0, latestDue + pushTimeoutMs - performance.now()));
 
     // Figures.
     const accepted = tally.messages.filter((m) => m.accepted);
@@ -649,10 +682,11 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       const { messageId, conversationId } = m.posted!;
       if (m.kind === 'follow-up') {
         const at = run.hub.messageAt.get(messageId!);
-        if (at === undefined) {
+        if (at === undefined || at - m.due > pushTimeoutMs) {
           pushNeverCame++;
-          if (examples.length < 5) examples.push(`follow-up ${messageId} in ${conversationId}: no message frame`);
-        } else {
+          if (examples.length < 5) examples.push(`follow-up ${messageId} in ${conversationId}: ${at === undefined ? 'no message frame' : `message frame after ${Math.round(at - m.due)} ms`}`);
+        }
+        if (at !== undefined) {
           followUpLatency.push(at - m.due);
           lastEvent = Math.max(lastEvent, at);
         }
@@ -680,11 +714,16 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     examples.push(...tally.actionErrorExamples);
 
     // Invariants at the end: lists, and every accepted message pushed (or its conversation queued).
+    run.reportShownAgain();
     run.checkLatestLists();
     run.inv.acceptedChecked += accepted.length;
-    if (pushNeverCame) {
-      run.inv.neverPushed += pushNeverCame;
-      run.violation('every accepted message pushed', `${pushNeverCame} accepted follow-ups never reached their agent (${examples.slice(0, 2).join('; ')})`);
+    const neverPushed = missingPush();
+    if (neverPushed.length) {
+      run.inv.neverPushed += neverPushed.length;
+      run.violation(
+        'every accepted message pushed',
+        `${neverPushed.length} accepted follow-ups never reached their agent: ${neverPushed.slice(0, 3).map((m) => `${m.posted!.messageId} in ${m.posted!.conversationId}`).join(', ')}`,
+      );
     }
     if (waiting.length) {
       const states = await conversationStates(stack.dynamodbPort, waiting);
@@ -718,7 +757,14 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const step: BusyHourStep = {
       offeredPerSecond: rate,
       seconds,
-      setup: { startupMs: Math.round(stack.startupMs), warmUpMessages: warmTally.messages.length, warmUpResetMs: Math.round(warmUpResetMs), resetComplete },
+      setup: {
+        startupMs: Math.round(stack.startupMs),
+        warmUpMessages: warmTally.messages.length,
+        warmUpResetMs: Math.round(warmUpResetMs),
+        resetComplete,
+        loadAverageBefore: round(loadBefore, 2) ?? 0,
+        loadAverageAfter: round(loadAfter, 2) ?? 0,
+      },
       sent: tally.messages.length,
       accepted: n,
       newCustomers: accepted.filter((m) => m.kind === 'new').length,
@@ -748,6 +794,8 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       closes: tally.closes,
       outboundDelivered: receiver.delivered() - deliveredBefore,
       cpu: {
+        stackIdlePercentOfCore: round(idlePercent, 0) ?? 0,
+        stackSecondsPer1000AboveIdle: round(per(Math.max(0, stackSeconds - (idlePercent / 100) * windowSeconds)) * 1000, 2) ?? 0,
         stackSeconds: round(stackSeconds, 2) ?? 0,
         stackSecondsPer1000: round(per(stackSeconds) * 1000, 2) ?? 0,
         stackPercentOfCore: round((stackSeconds / windowSeconds) * 100, 0) ?? 0,
@@ -884,11 +932,13 @@ export function printBusyHour(r: BusyHourResult): string {
   );
   const resources = table(
     '5c. Resources and calls per inbound message (stack = its Node process + the DynamoDB Local JVM; CPU % of one core, 2 cores = 200 %)',
-    ['offered msg/s', 'stack CPU s / 1k msgs', 'stack CPU %', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires'],
+    ['offered msg/s', 'stack CPU s / 1k msgs', '(above idle)', 'stack CPU %', '(idle)', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires', 'load avg'],
     r.steps.map((t) => [
       String(t.offeredPerSecond),
       num(t.cpu.stackSecondsPer1000, 1),
+      num(t.cpu.stackSecondsPer1000AboveIdle, 1),
       `${t.cpu.stackPercentOfCore}%`,
+      `${t.cpu.stackIdlePercentOfCore}%`,
       num(t.cpu.loadgenSecondsPer1000, 1),
       `${t.cpu.loadgenPercentOfCore}%`,
       num(t.dynamodb.perInbound.calls, 2),
@@ -898,6 +948,7 @@ export function printBusyHour(r: BusyHourResult): string {
       num(t.sqsCallsPerInbound, 2),
       num(t.schedulerCallsPerInbound, 2),
       num(t.firesPerInbound, 2),
+      `${num(t.setup.loadAverageBefore, 1)}→${num(t.setup.loadAverageAfter, 1)}`,
     ]),
   );
   const handlers = [...new Set(r.steps.flatMap((t) => Object.keys(t.dynamodb.byHandlerPerInbound)))].sort(

@@ -17,7 +17,7 @@ const isConcern = Symbol.for('tide.infra.Concern');
  */
 export abstract class Concern extends Construct {
   /** Whether `x` is a concern (a marker, not `instanceof`: robust to duplicated module copies). */
-  static isConcern(x: unknown): x is Concern {
+  static isConcern(x: unknown): boolean {
     return typeof x === 'object' && x !== null && isConcern in x;
   }
 

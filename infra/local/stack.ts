@@ -183,7 +183,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           handler: handler as never,
           batchSize: consumer.batchSize,
           // Routing and pushes are what agents wait for; timers and deliveries can wait a little.
-          idlePollMs: consumer.handler === 'work-changes' ? 20 : 100,
+          // An idle stream is polled less and less often (AWS polls each shard 4 times a second).
+          idlePollMs: consumer.handler === 'work-changes' ? 10 : 50,
+          maxIdlePollMs: consumer.handler === 'work-changes' ? 80 : 250,
           onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
         });
         stops.push(() => poller.stop());

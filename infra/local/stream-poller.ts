@@ -63,6 +63,11 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** How long to wait before polling a shard again after an empty GetRecords; default 25 ms. */
   idlePollMs?: number;
+  /**
+   * Each further empty GetRecords in a row doubles the wait, up to this (default: idlePollMs, no
+   * growth). An idle stack then costs little CPU, while a busy one polls at the short interval.
+   */
+  maxIdlePollMs?: number;
   /** ESM MaximumRetryAttempts: -1 (default) retries forever; n >= 0 gives up on a batch after n retries and calls onDiscard. */
   maximumRetryAttempts?: number;
   /** The ESM's on-failure destination: called with the discarded batch (like an SQS/SNS destination record). */
@@ -135,6 +140,7 @@ function resolveConfig(options: StreamPollerOptions): PollerConfig {
     handler: options.handler,
     batchSize: options.batchSize ?? 100,
     idlePollMs: options.idlePollMs ?? 25,
+    maxIdlePollMs: Math.max(options.maxIdlePollMs ?? 0, options.idlePollMs ?? 25),
     maximumRetryAttempts: options.maximumRetryAttempts ?? -1,
     onDiscard: options.onDiscard,
     onError: options.onError ?? warn('handler failed; retrying'),
@@ -350,6 +356,7 @@ class StreamPoller implements RunningStreamPoller {
     const parent = shard.parentId === undefined ? undefined : this.#shards.get(shard.parentId);
     if (parent) await Promise.race([parent.whenFinished, this.#stopSignal.sleep(Infinity)]);
     let failures = 0;
+    let idleWait = this.#config.idlePollMs;
     while (!this.#stopped) {
       const sentAt = performance.now();
       let read: ShardRead;
@@ -369,11 +376,13 @@ class StreamPoller implements RunningStreamPoller {
       }
       if (read.records.length > 0) {
         // Busy: poll again as soon as the batch is settled, without the idle wait.
+        idleWait = this.#config.idlePollMs;
         if (!(await this.#deliver(read.records))) return;
       } else if (!read.closed) {
         shard.caughtUpAt = sentAt;
         this.#settleDrains();
-        await this.#idle.sleep(this.#config.idlePollMs);
+        await this.#idle.sleep(idleWait);
+        idleWait = Math.min(this.#config.maxIdlePollMs, idleWait * 2);
       }
       if (read.closed) {
         this.#finish(shard);
