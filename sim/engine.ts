@@ -68,6 +68,8 @@ export interface RunOptions {
   idlePollSeconds: number;
   /** How often the state of the floor is sampled for the timeline (queue length, what agents do). */
   sampleSeconds: number;
+  /** Seeds Tide's random routing tie-breaks (default: the workload's seed); another value, same day. */
+  routingSeed?: number;
   progress?: (line: string) => void;
 }
 
@@ -128,7 +130,7 @@ export async function runPolicy(options: RunOptions): Promise<PolicyResult> {
     throw new Error(`the virtual day must not start before the wall clock (${workload.dayStart}): DynamoDB Local would expire its connections`);
   }
   // Routing breaks ties at random: seeded, so that a seed's run is the same every time.
-  const restoreRandom = seedMathRandom(hash32(`tide-sim:${workload.options.seed}`));
+  const restoreRandom = seedMathRandom(hash32(`tide-sim:${options.routingSeed ?? workload.options.seed}`));
   try {
     return await run();
   } finally {
@@ -650,7 +652,10 @@ export async function runPolicy(options: RunOptions): Promise<PolicyResult> {
     db.destroy();
 
     const logTally = Object.fromEntries([...domainLog.byMessage].map(([m, v]) => [m, { level: v.level, count: v.count }]));
-    const logExamples = [...domainLog.byMessage].filter(([, v]) => v.level !== 'INFO' && v.level !== 'DEBUG').map(([m, v]) => ({ message: m, example: v.example }));
+    const logExamples = [...domainLog.byMessage]
+      .filter(([, v]) => v.level !== 'INFO' && v.level !== 'DEBUG')
+      // The logger stamps the wall clock: left out, so that a seed's runs compare equal.
+      .map(([m, v]) => ({ message: m, example: Object.fromEntries(Object.entries(v.example).filter(([k]) => k !== 'timestamp')) }));
     resetDomainLog();
 
     return computeMetrics({

@@ -17,7 +17,7 @@ import { defaultWorkloadOptions, generateWorkload, quickWorkloadOptions, virtual
 
 const usage = `usage: npm run simulate -- [--seed N] [--conversations N] [--agents N] [--hours H] [--quick]
                           [--policies A,A2,B,C] [--out DIR] [--sweep-seconds S] [--poll-seconds S]
-                          [--sample-seconds S]`;
+                          [--sample-seconds S] [--routing-seed N]`;
 
 interface Args {
   workload: Partial<WorkloadOptions>;
@@ -29,6 +29,8 @@ interface Args {
   pollSeconds: number;
   /** 0: the mode's default (60 s, --quick 120 s). */
   sampleSeconds: number;
+  /** Seeds Tide's random routing tie-breaks; the workload's seed when absent. */
+  routingSeed?: number;
 }
 
 /** Where results go unless `--out` says otherwise: outside the repository, so a run leaves `git status` clean. */
@@ -86,6 +88,10 @@ function parseArgs(argv: string[]): Args {
         args.sampleSeconds = number(flag, value);
         i++;
         break;
+      case '--routing-seed':
+        args.routingSeed = Math.floor(number(flag, value));
+        i++;
+        break;
       case '--help':
       case '-h':
         console.log(usage);
@@ -140,6 +146,7 @@ async function main() {
         sweepSeconds: args.sweepSeconds,
         idlePollSeconds: args.pollSeconds,
         sampleSeconds: args.sampleSeconds,
+        routingSeed: args.routingSeed,
         progress: (line) => console.log(line),
       });
       results.push(result);
@@ -182,6 +189,7 @@ async function main() {
     generatedAt: new Date().toISOString(),
     command: `npm run simulate -- ${process.argv.slice(2).join(' ')}`.trim(),
     workload: { ...o, mix, dayStart: workload.dayStart, defaults: defaultWorkloadOptions },
+    routingSeed: args.routingSeed ?? o.seed,
     invariantsBroken: broken,
     wallSeconds: wallMs / 1000,
     results,

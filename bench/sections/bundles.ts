@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, stop as stopEsbuild } from 'esbuild';
+import { jobQueues } from '../../shared/contract/routes.js';
+import { environment } from '../../shared/runtime/environment.js';
+import { tables } from '../../shared/storage/tables.js';
 import { median, num, round, table } from '../lib/util.js';
 
 export interface BundleOptions {
@@ -28,32 +31,38 @@ export interface BundleRow {
 
 const runs = 3;
 
-/** What the handlers read from the environment when their module loads; all local, nothing reaches AWS. */
+/**
+ * What the handlers read from the environment when their module loads; all local, nothing reaches
+ * AWS. Table and queue variables come from their declarations, so that a new table or queue does
+ * not make every import fail here.
+ */
 function loadEnvironment(): NodeJS.ProcessEnv {
   const local = 'http://127.0.0.1:9';
+  const queueUrl = (id: string) => `${local}/000000000000/${id}`;
   return {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    CONVERSATIONS_TABLE: 'tide-Conversations',
-    MESSAGES_TABLE: 'tide-Messages',
-    CUSTOMERS_TABLE: 'tide-Customers',
-    AGENTS_TABLE: 'tide-Agents',
-    CONNECTIONS_TABLE: 'tide-Connections',
-    TIDE_CONFIG_JSON: JSON.stringify({
+    ...Object.fromEntries(tables.map((t) => [t.envVar, `tide-${t.id}`])),
+    ...Object.fromEntries(jobQueues.map((q) => [q.envVar, queueUrl(q.id)])),
+    [environment.config]: JSON.stringify({
       agents: [{ id: 'alice', queues: ['default'] }],
-      channels: { generic: { secret: 'bench-secret', outboundUrl: `${local}/out` } },
+      channels: { generic: { secretId: 'tide/channels/generic', outboundUrl: `${local}/out` } },
     }),
-    WS_MANAGEMENT_ENDPOINT: local,
-    TOKEN_JWKS_URL: `${local}/.well-known/jwks.json`,
-    TOKEN_ISSUER: 'https://idp.example.invalid/',
-    TOKEN_AUDIENCE: 'tide',
-    TIMER_SCHEDULE_GROUP: 'tide-timers',
-    TIMER_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:tide-timer-fired',
-    TIMER_ROLE_ARN: 'arn:aws:iam::000000000000:role/tide-scheduler',
-    SCHEDULER_ENDPOINT: local,
-    DYNAMODB_ENDPOINT: local,
+    [environment.managementEndpoint]: local,
+    [environment.jwksUrl]: `${local}/.well-known/jwks.json`,
+    [environment.tokenIssuer]: 'https://idp.example.invalid/',
+    [environment.tokenAudience]: 'tide',
+    [environment.timerGroup]: 'tide-timers',
+    [environment.timerTargetArn]: 'arn:aws:lambda:us-east-1:000000000000:function:tide-timer-fired',
+    [environment.timerRoleArn]: 'arn:aws:iam::000000000000:role/tide-scheduler',
+    [environment.timerDeadLetterArn]: 'arn:aws:sqs:us-east-1:000000000000:TimerFailures',
+    [environment.timerDeadLetterUrl]: queueUrl('TimerFailures'),
+    [environment.sqsEndpoint]: local,
+    [environment.secretsEndpoint]: local,
+    [environment.schedulerEndpoint]: local,
+    [environment.dynamodbEndpoint]: local,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     NODE_NO_WARNINGS: '1',
   };
@@ -71,7 +80,8 @@ function timeImport(file: string, nodeArgs: string[]): Promise<number> {
     child.once('exit', (code) => {
       const ms = Number(out);
       if (code === 0 && Number.isFinite(ms) && out !== '') resolve(ms);
-      else reject(new Error(err.split('\n').find((l) => /Error/.test(l)) ?? `exit ${code}`));
+      // The first line that names an error (`Error: …`, `TypeError: …`), not a line of minified code.
+      else reject(new Error(err.split('\n').find((l) => /^\s*(\w+)?Error(\s\[\w+\])?: /.test(l))?.trim() ?? `exit ${code}`));
     });
   });
 }

@@ -5,7 +5,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createTables, localRegion, startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+import { parseConfig } from '../../shared/config/schema.js';
 import { nextQueued } from '../../shared/conversation/conversation-store.js';
+import { openConversation } from '../../shared/conversation/transitions.js';
 import { rankOf } from '../../shared/routing/priority.js';
 import { difference, snapshot } from '../../shared/storage/capacity-meter.js';
 import { createDocumentClient } from '../../shared/storage/document-client.js';
@@ -56,32 +58,28 @@ export async function runRouting(options: RoutingOptions): Promise<RoutingResult
     const base = Date.parse('2026-11-02T09:00:00Z');
     const queues = sizes.map((size) => ({ size, queue: `bench-${size}`, bestRank: undefined as string | undefined }));
 
-    // Queued conversations shaped as openConversation stores them, ranked by the real rankOf.
+    // Queued conversations as openConversation makes them (the real transition: rank, SLA and
+    // timer fields included), arriving over 8 hours; 10 % with a higher business priority and 20 %
+    // past their SLA (re-ranked by the real rankOf, as the SLA timer's transition does).
+    const config = parseConfig({ queues: Object.fromEntries(queues.map((q) => [q.queue, { slaSeconds: 120 }])) });
     const items = queues.flatMap((q) =>
       Array.from({ length: q.size }, (_, n) => {
-        const at = new Date(base + Math.floor(random() * 8 * 3600_000)).toISOString();
-        const conversation = {
-          conversationId: `c_bench_${options.seed}_${q.size}_${String(n).padStart(7, '0')}`,
-          channel: 'generic',
-          customerId: `+1777${String(n).padStart(7, '0')}`,
-          customerName: `Customer ${n}`,
-          queue: q.queue,
-          state: 'queued',
-          waitingOn: 'agent',
-          queuedIn: q.queue,
-          rank: '',
-          priority: random() < 0.1 ? 1 : 0,
-          lastMessage: { messageId: `mi_bench_${q.size}_${n}`, direction: 'in', text: 'Hi, my order has not arrived yet, can you help?', at },
-          lastCustomerMessageAt: at,
-          waitingSince: at,
-          slaDueAt: new Date(Date.parse(at) + 120_000).toISOString(),
-          slaBreached: random() < 0.2,
-          followUpAt: null,
-          createdAt: at,
-          updatedAt: at,
-          version: 1,
-        };
-        conversation.rank = rankOf(conversation as unknown as Parameters<typeof rankOf>[0]);
+        const now = new Date(base + Math.floor(random() * 8 * 3600_000));
+        const opened = openConversation(
+          `c_bench_${options.seed}_${q.size}_${String(n).padStart(7, '0')}`,
+          {
+            messageId: `mi_bench_${q.size}_${n}`,
+            channel: 'generic',
+            from: `+1777${String(n).padStart(7, '0')}`,
+            name: `Customer ${n}`,
+            text: 'Hi, my order has not arrived yet, can you help?',
+            queue: q.queue,
+            priority: random() < 0.1 ? 1 : undefined,
+          },
+          { now, config },
+        );
+        const conversation = random() < 0.2 ? { ...opened, slaBreached: true } : opened;
+        conversation.rank = rankOf(conversation, config.priority);
         if (q.bestRank === undefined || conversation.rank < q.bestRank) q.bestRank = conversation.rank;
         return conversation;
       }),

@@ -1,17 +1,39 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { build as esbuild } from 'esbuild';
 import { TideStack, placeholderAuth, projectRoot, tideSettingsFromContext } from '../../infra/tide-stack.js';
 import { parseConfig } from '../../shared/config/schema.js';
-import { deploymentHandlers, httpRoutes, scheduledHandlers, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
+import {
+  deliveryQueue,
+  deploymentHandlers,
+  httpRoutes,
+  jobQueues,
+  recheckQueue,
+  scheduledHandlers,
+  streamConsumers,
+  webSocketRoutes,
+  type HandlerName,
+} from '../../shared/contract/routes.js';
 import { environment } from '../../shared/runtime/environment.js';
-import { agentsTable, connectionsTable, tables, type KeyAttribute } from '../../shared/storage/tables.js';
+import {
+  agentsTable,
+  availabilityTable,
+  connectionsTable,
+  conversationsTable,
+  customersTable,
+  messagesTable,
+  requestsTable,
+  tables,
+  type KeyAttribute,
+  type TableDefinition,
+} from '../../shared/storage/tables.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
@@ -32,7 +54,13 @@ function build(context: Record<string, unknown> = {}) {
 const { stack, template } = build();
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
-const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+const resources = (type: string, t: Template = template) => t.findResources(type) as Record<string, Resource>;
+const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** The logical id of an L2 construct's resource in the synthesized template. */
+const idOf = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [idOf(construct), 'Arn'] });
 
 const allHandlers: HandlerName[] = [
   ...new Set<HandlerName>([
@@ -43,36 +71,47 @@ const allHandlers: HandlerName[] = [
     webSocketRoutes.actions,
     ...Object.values(deploymentHandlers).map((h) => h.handler),
     ...Object.values(scheduledHandlers).map((h) => h.handler),
+    ...streamConsumers.map((c) => c.handler),
+    ...jobQueues.flatMap((q) => (q.consumer ? [q.consumer] : [])),
   ]),
 ];
-const scheduled = new Set<HandlerName>(Object.values(scheduledHandlers).map((h) => h.handler));
-const routing = [...httpRoutes.map((r) => r.handler), webSocketRoutes.actions, ...scheduled];
+const longRunning = new Set<HandlerName>([...Object.values(scheduledHandlers).map((h) => h.handler), ...streamConsumers.map((c) => c.handler)]);
+const pushers: HandlerName[] = ['agent-action', 'work-changes', 'message-changes'];
+const streamed = [conversationsTable, messagesTable, agentsTable];
 
 /** The Lambda function resource for a handler (functions carry `Tide <handler>` as description). */
 function lambdaFor(name: HandlerName, t: Template = template): [string, Resource] {
-  const found = Object.entries(t.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter(
-    ([, r]) => r.Properties.Description === `Tide ${name}`,
-  );
+  const found = Object.entries(resources('AWS::Lambda::Function', t)).filter(([, r]) => r.Properties.Description === `Tide ${name}`);
   expect(found, `exactly one function for ${name}`).toHaveLength(1);
   return found[0]!;
 }
 
+const varsOf = (name: HandlerName, t: Template = template) =>
+  lambdaFor(name, t)[1].Properties.Environment.Variables as Record<string, unknown>;
+
 /** Every IAM statement attached to a handler's execution role. */
-function statementsOf(name: HandlerName): { Action: string | string[]; Resource: unknown }[] {
-  const [, fn] = lambdaFor(name);
+function statementsOf(name: HandlerName, t: Template = template): Statement[] {
+  const [, fn] = lambdaFor(name, t);
   const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const role = resources('AWS::IAM::Role')[roleId]!;
+  const role = resources('AWS::IAM::Role', t)[roleId]!;
   expect(role.Properties.ManagedPolicyArns ?? [], `${name} role has managed policies`).toEqual([]);
-  return Object.values(resources('AWS::IAM::Policy'))
+  return Object.values(resources('AWS::IAM::Policy', t))
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-const actionsOf = (name: HandlerName) =>
-  statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actionsOf = (name: HandlerName) => statementsOf(name).flatMap((s) => asArray(s.Action));
+
+/** Does any statement of this handler allow `action` on exactly this resource? */
+function allowsOn(name: HandlerName, action: string, resource: unknown): boolean {
+  const wanted = JSON.stringify(resource);
+  return statementsOf(name).some(
+    (s) => s.Effect === 'Allow' && asArray(s.Action).includes(action) && asArray(s.Resource).some((r) => JSON.stringify(r) === wanted),
+  );
+}
 
 /** Logical id of a table resource, found by its key schema (derived from shared/storage/tables.ts). */
-function tableLogicalId(def: (typeof tables)[number]): string {
+function tableLogicalId(def: TableDefinition): string {
   const ids = Object.entries(resources('AWS::DynamoDB::GlobalTable'))
     .filter(([, r]) => r.Properties.KeySchema[0].AttributeName === def.partitionKey.name && r.Properties.KeySchema.length === (def.sortKey ? 2 : 1))
     .map(([id]) => id);
@@ -81,13 +120,18 @@ function tableLogicalId(def: (typeof tables)[number]): string {
 }
 
 /** Does any statement of this handler allow `action` on the table (the table ARN itself)? */
-function allows(name: HandlerName, action: string, def: (typeof tables)[number]): boolean {
-  const arn = JSON.stringify({ 'Fn::GetAtt': [tableLogicalId(def), 'Arn'] });
-  return statementsOf(name).some((s) => {
-    const acts = Array.isArray(s.Action) ? s.Action : [s.Action];
-    const res = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r));
-    return acts.includes(action) && res.includes(arn);
-  });
+const allows = (name: HandlerName, action: string, def: TableDefinition) =>
+  allowsOn(name, action, { 'Fn::GetAtt': [tableLogicalId(def), 'Arn'] });
+
+/** Every statement of this handler that names any table (its ARN or its indexes), i.e. table data access. */
+function tableStatementsOf(name: HandlerName): Statement[] {
+  const tableIds = tables.map(tableLogicalId);
+  return statementsOf(name).filter((s) =>
+    asArray(s.Resource).some((r) => {
+      const json = JSON.stringify(r);
+      return tableIds.some((id) => json.includes(`"${id}","Arn"`));
+    }),
+  );
 }
 
 const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
@@ -98,10 +142,10 @@ const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
 describe('DynamoDB tables (from shared/storage/tables.ts)', () => {
   it('creates one table per definition', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', tables.length);
-    expect(tables.length).toBe(5);
+    expect(tables.length).toBe(7);
   });
 
-  it.each(tables.map((t) => [t.id, t] as const))('%s: keys, on-demand, PITR, GSIs, TTL, retained', (_id, def) => {
+  it.each(tables.map((t) => [t.id, t] as const))('%s: keys, on-demand, PITR, GSIs, TTL, stream, retained', (_id, def) => {
     const table = resources('AWS::DynamoDB::GlobalTable')[tableLogicalId(def)]!;
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.Properties).toMatchObject({
@@ -123,11 +167,54 @@ describe('DynamoDB tables (from shared/storage/tables.ts)', () => {
     } else {
       expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
     }
+    expect(table.Properties.StreamSpecification).toEqual(def.stream ? { StreamViewType: def.stream } : undefined);
+  });
+
+  it('streams (both images) on exactly Conversations, Messages and Agents', () => {
+    const withStream = Object.entries(resources('AWS::DynamoDB::GlobalTable'))
+      .filter(([, r]) => r.Properties.StreamSpecification)
+      .map(([id, r]) => [id, r.Properties.StreamSpecification.StreamViewType]);
+    expect(withStream.sort()).toEqual(streamed.map((def) => [tableLogicalId(def), 'NEW_AND_OLD_IMAGES']).sort());
+  });
+});
+
+describe('resources keep the logical ids they had before the stack was split into constructs', () => {
+  // A new logical id replaces the resource: an empty table, new API URLs, or a schedule group,
+  // role or dead-letter queue that pending schedules no longer name.
+  it.each([
+    ['ConversationsBC91B70D', 'AWS::DynamoDB::GlobalTable'],
+    ['Messages804FA4EB', 'AWS::DynamoDB::GlobalTable'],
+    ['Customers6955EA0A', 'AWS::DynamoDB::GlobalTable'],
+    ['Agents8DC46436', 'AWS::DynamoDB::GlobalTable'],
+    ['Availability367DB12B', 'AWS::DynamoDB::GlobalTable'],
+    ['Connections827CEF2F', 'AWS::DynamoDB::GlobalTable'],
+    ['RequestsC42AC379', 'AWS::DynamoDB::GlobalTable'],
+    ['AgentsApiDEECB02F', 'AWS::ApiGatewayV2::Api'],
+    ['AgentsApiStageA43204B5', 'AWS::ApiGatewayV2::Stage'],
+    ['AgentsApiconnectRoute9078797E', 'AWS::ApiGatewayV2::Route'],
+    ['AgentsApiAgentTokenAuthorizer1B8B0501', 'AWS::ApiGatewayV2::Authorizer'],
+    ['ChannelsApiC1CCF864', 'AWS::ApiGatewayV2::Api'],
+    ['ChannelsApiStage8BAF7613', 'AWS::ApiGatewayV2::Stage'],
+    ['ChannelsApiPOSTv1messages815ED53B', 'AWS::ApiGatewayV2::Route'],
+    ['ChannelsApiAccessLogsF2ACE62C', 'AWS::Logs::LogGroup'],
+    ['Timers8BCB401C', 'AWS::Scheduler::ScheduleGroup'],
+    ['TimerSchedulerRole6A6BC9FD', 'AWS::IAM::Role'],
+    ['TimerDeadLetters6730B2E0', 'AWS::SQS::Queue'],
+    ['TimerFiredFunction3B4555C0', 'AWS::Lambda::Function'],
+    ['SweepSchedule80B1140B', 'AWS::Events::Rule'],
+    ['AgentProfiles', 'AWS::CloudFormation::CustomResource'],
+  ])('%s (%s)', (id, type) => {
+    expect(template.toJSON().Resources[id]?.Type).toBe(type);
+  });
+
+  it('and the schedule group its generated name', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'Tide-Timers-09152DE7' });
   });
 });
 
 describe('Lambda functions', () => {
   it('one arm64 nodejs22.x function per handler, and only the custom-resource framework besides', () => {
+    expect(allHandlers).toHaveLength(13);
     // +1: the CDK custom-resource framework function that calls seed-agents at deploy time.
     template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 1);
     for (const name of allHandlers) {
@@ -135,28 +222,29 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('seeds the configured agents at deploy time, with write access to the Agents table only', () => {
+  it('seeds the configured agents at deploy time, with write access to Agents and Availability only', () => {
     const seeds = template.findResources('AWS::CloudFormation::CustomResource');
     expect(Object.values(seeds)).toHaveLength(1);
-    expect(allows(deploymentHandlers.seedAgents.handler, 'dynamodb:UpdateItem', agentsTable)).toBe(true);
-    for (const def of tables.filter((t) => t !== agentsTable)) {
-      expect(allows(deploymentHandlers.seedAgents.handler, 'dynamodb:UpdateItem', def), def.id).toBe(false);
+    const seed = deploymentHandlers.seedAgents.handler;
+    for (const def of tables) {
+      expect(allows(seed, 'dynamodb:UpdateItem', def), def.id).toBe(def === agentsTable || def === availabilityTable);
     }
-    expect(actionsOf(deploymentHandlers.seedAgents.handler)).not.toContain('execute-api:ManageConnections');
+    expect(actionsOf(seed)).not.toContain('execute-api:ManageConnections');
   });
 
-  it('sizes and timeouts: authorizer 256 MB, scheduled handlers 60 s, others 512 MB / 29 s', () => {
+  it('sizes and timeouts: authorizer 256 MB; scheduled and stream consumers 60 s; others 512 MB / 29 s', () => {
     expect(lambdaFor(scheduledHandlers.sweep.handler)[1].Properties.Timeout).toBe(60);
+    expect(lambdaFor('work-changes')[1].Properties.Timeout).toBe(60);
     for (const name of allHandlers) {
       const [, fn] = lambdaFor(name);
       expect(fn.Properties.MemorySize, name).toBe(name === webSocketRoutes.authorizer ? 256 : 512);
-      expect(fn.Properties.Timeout, name).toBe(scheduled.has(name) ? 60 : 29);
+      expect(fn.Properties.Timeout, name).toBe(longRunning.has(name) ? 60 : 29);
     }
   });
 
   it('every function knows every table and runs with source maps', () => {
     for (const name of allHandlers) {
-      const vars = lambdaFor(name)[1].Properties.Environment.Variables as Record<string, unknown>;
+      const vars = varsOf(name);
       expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
       for (const def of tables) {
         expect(vars[def.envVar], `${name} ${def.envVar}`).toEqual({ Ref: tableLogicalId(def) });
@@ -170,32 +258,64 @@ describe('Lambda functions', () => {
 });
 
 describe('least privilege', () => {
-  it('the authorizer has no DynamoDB and no push permission', () => {
+  const all = tables;
+  /** What each handler's code touches (the brief of the stream/queue reshaping); independent of infra's own table. */
+  const expected: Record<HandlerName, { write: TableDefinition[]; read?: TableDefinition[] }> = {
+    'inbound-message': { write: [conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable] },
+    'agent-action': { write: [...all] },
+    'ws-authorizer': { write: [] },
+    'ws-connect': { write: [agentsTable, connectionsTable] },
+    'ws-disconnect': { write: [connectionsTable, agentsTable] },
+    'timer-fired': { write: [conversationsTable, customersTable, agentsTable, availabilityTable, messagesTable] },
+    sweep: { write: [conversationsTable, agentsTable, availabilityTable, customersTable, messagesTable, connectionsTable] },
+    'work-changes': { write: [conversationsTable, agentsTable, availabilityTable, connectionsTable], read: [messagesTable, customersTable] },
+    'arm-timers': { write: [] },
+    'message-changes': { write: [agentsTable, connectionsTable], read: [conversationsTable] },
+    'deliver-message': { write: [messagesTable] },
+    'recheck-queues': { write: [conversationsTable, agentsTable, availabilityTable] },
+    'seed-agents': { write: [agentsTable, availabilityTable] },
+  };
+
+  it.each(allHandlers.map((name) => [name] as const))('%s: reads and writes exactly its tables', (name) => {
+    const { write, read = [] } = expected[name];
+    for (const def of tables) {
+      const canRead = write.includes(def) || read.includes(def);
+      expect(allows(name, 'dynamodb:GetItem', def), `${name} reads ${def.id}`).toBe(canRead);
+      expect(allows(name, 'dynamodb:Query', def), `${name} queries ${def.id}`).toBe(canRead);
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        expect(allows(name, action, def), `${name} ${action} ${def.id}`).toBe(write.includes(def));
+      }
+    }
+  });
+
+  it('the sweep may query the Agents byStatus index', () => {
+    expect(allowsOn('sweep', 'dynamodb:Query', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableLogicalId(agentsTable), 'Arn'] }, '/index/*']] })).toBe(true);
+  });
+
+  it('arm-timers has no access to table data (only its stream)', () => {
+    expect(tableStatementsOf('arm-timers')).toEqual([]);
+    const dynamodb = statementsOf('arm-timers').filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamodb.length).toBeGreaterThan(0);
+    for (const s of dynamodb) expect(s.Resource).toEqual({ 'Fn::GetAtt': [tableLogicalId(conversationsTable), 'StreamArn'] });
+  });
+
+  it('deliver-message cannot write (nor read) Conversations', () => {
+    expect(allows('deliver-message', 'dynamodb:UpdateItem', conversationsTable)).toBe(false);
+    expect(allows('deliver-message', 'dynamodb:PutItem', conversationsTable)).toBe(false);
+    expect(allows('deliver-message', 'dynamodb:GetItem', conversationsTable)).toBe(false);
+  });
+
+  it('the authorizer has no DynamoDB, SQS, Scheduler or push permission', () => {
     const actions = actionsOf(webSocketRoutes.authorizer);
     expect(actions.length).toBeGreaterThan(0); // it can still write its logs
-    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
-    expect(actions).not.toContain('execute-api:ManageConnections');
+    expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([]);
   });
 
-  it('ws-connect reads Agents and writes Connections only', () => {
-    expect(allows(webSocketRoutes.connect, 'dynamodb:GetItem', agentsTable)).toBe(true);
-    expect(allows(webSocketRoutes.connect, 'dynamodb:PutItem', agentsTable)).toBe(false);
-    expect(allows(webSocketRoutes.connect, 'dynamodb:PutItem', connectionsTable)).toBe(true);
-    for (const def of tables.filter((t) => t !== agentsTable && t !== connectionsTable)) {
-      expect(allows(webSocketRoutes.connect, 'dynamodb:GetItem', def), def.id).toBe(false);
-    }
-  });
-
-  it('routing handlers read and write every table', () => {
-    for (const name of routing) {
-      for (const def of tables) expect(allows(name, 'dynamodb:UpdateItem', def), `${name} ${def.id}`).toBe(true);
-    }
-  });
-
-  it('only functions that push may manage connections', () => {
+  it('only functions that push may manage connections, and only they know the management endpoint', () => {
     for (const name of allHandlers) {
-      const pushes = name !== webSocketRoutes.authorizer && name !== deploymentHandlers.seedAgents.handler;
+      const pushes = pushers.includes(name);
       expect(actionsOf(name).includes('execute-api:ManageConnections'), name).toBe(pushes);
+      expect(varsOf(name)[environment.managementEndpoint] !== undefined, name).toBe(pushes);
     }
   });
 
@@ -204,6 +324,127 @@ describe('least privilege', () => {
       const logs = statementsOf(name).filter((s) => JSON.stringify(s.Action).includes('logs:'));
       expect(logs, name).toHaveLength(1);
       expect(JSON.stringify(logs[0]!.Resource)).toMatch(/Logs[0-9A-F]{8}","Arn"/);
+    }
+  });
+});
+
+describe('change streams (event source mappings)', () => {
+  const mappings = () =>
+    Object.values(resources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'));
+  const streamFailures = stack.changeStreams.failures;
+
+  it('one mapping per (consumer, table) of streamConsumers', () => {
+    const pairs = streamConsumers.flatMap((c) => c.tables.map((def) => [c.handler, def.id]));
+    expect(pairs).toEqual([
+      ['work-changes', 'Conversations'],
+      ['work-changes', 'Agents'],
+      ['arm-timers', 'Conversations'],
+      ['message-changes', 'Messages'],
+    ]);
+    expect(mappings()).toHaveLength(pairs.length);
+    for (const c of streamConsumers) {
+      for (const def of c.tables) {
+        const found = mappings().filter(
+          (m) =>
+            JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [tableLogicalId(def), 'StreamArn'] }) &&
+            JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: lambdaFor(c.handler)[0] }),
+        );
+        expect(found, `${c.handler} ← ${def.id}`).toHaveLength(1);
+        expect(found[0]!.Properties.BatchSize).toBe(c.batchSize);
+      }
+    }
+  });
+
+  it('TRIM_HORIZON, one batch per shard, bisect on error, finite retries and record age, failures to StreamFailures', () => {
+    for (const m of mappings()) {
+      expect(m.Properties).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        ParallelizationFactor: 1,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10_000,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: arnOf(streamFailures) } },
+      });
+    }
+  });
+
+  it('each consumer reads exactly the streams it is mapped to, and may report failures', () => {
+    const streamArn = (def: TableDefinition) => ({ 'Fn::GetAtt': [tableLogicalId(def), 'StreamArn'] });
+    for (const name of allHandlers) {
+      const consumer = streamConsumers.find((c) => c.handler === name);
+      for (const def of streamed) {
+        expect(allowsOn(name, 'dynamodb:GetRecords', streamArn(def)), `${name} ${def.id}`).toBe(consumer?.tables.includes(def) ?? false);
+      }
+      expect(allowsOn(name, 'sqs:SendMessage', arnOf(streamFailures)), name).toBe(consumer !== undefined);
+    }
+  });
+
+  it('StreamFailures is encrypted, TLS-only and kept 14 days', () => {
+    expect(resources('AWS::SQS::Queue')[idOf(streamFailures)]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+  });
+});
+
+describe('job queues (SQS)', () => {
+  const senders = { [deliveryQueue.id]: ['message-changes', 'deliver-message'], [recheckQueue.id]: ['work-changes'] } as Record<string, HandlerName[]>;
+
+  it('the contract has the delivery and recheck queues', () => {
+    expect(jobQueues.map((q) => q.id)).toEqual(['Deliveries', 'Rechecks']);
+  });
+
+  it.each(jobQueues.map((def) => [def.id, def] as const))('%s: encrypted, visibility timeout, dead-letter queue kept 14 days', (_id, def) => {
+    const queue = stack.jobQueues.queue(def);
+    const dlq = stack.jobQueues.deadLetterQueues.get(def)!;
+    expect(resources('AWS::SQS::Queue')[idOf(queue)]!.Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: def.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: def.maxReceiveCount },
+    });
+    expect(resources('AWS::SQS::Queue')[idOf(dlq)]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+  });
+
+  it.each(jobQueues.map((def) => [def.id, def] as const))('%s: its consumer, partial batch failures, batch size', (_id, def) => {
+    const found = Object.values(resources('AWS::Lambda::EventSourceMapping')).filter(
+      (m) => JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify(arnOf(stack.jobQueues.queue(def))),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]!.Properties).toEqual({
+      EventSourceArn: arnOf(stack.jobQueues.queue(def)),
+      FunctionName: { Ref: lambdaFor(def.consumer!)[0] },
+      BatchSize: def.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(allowsOn(def.consumer!, 'sqs:ReceiveMessage', arnOf(stack.jobQueues.queue(def)))).toBe(true);
+    expect(allowsOn(def.consumer!, 'sqs:DeleteMessage', arnOf(stack.jobQueues.queue(def)))).toBe(true);
+  });
+
+  it.each(jobQueues.map((def) => [def.id, def] as const))('%s: only its senders may send to it, and only they get its URL', (_id, def) => {
+    const queue = stack.jobQueues.queue(def);
+    for (const name of allHandlers) {
+      const sends = senders[def.id]!.includes(name);
+      expect(allowsOn(name, 'sqs:SendMessage', arnOf(queue)), `${name} sends to ${def.id}`).toBe(sends);
+      expect(varsOf(name)[def.envVar], `${name} ${def.envVar}`).toEqual(sends ? { Ref: idOf(queue) } : undefined);
+    }
+  });
+
+  it('work-changes can send to Rechecks; no one but consumers receives from job queues', () => {
+    expect(allowsOn('work-changes', 'sqs:SendMessage', arnOf(stack.jobQueues.queue(recheckQueue)))).toBe(true);
+    for (const def of jobQueues) {
+      for (const name of allHandlers) {
+        expect(allowsOn(name, 'sqs:ReceiveMessage', arnOf(stack.jobQueues.queue(def))), `${name} ${def.id}`).toBe(name === def.consumer);
+      }
+    }
+  });
+
+  it('every queue is encrypted and TLS-only', () => {
+    const queues = Object.keys(resources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2 * jobQueues.length + 2); // + TimerFailures, StreamFailures
+    for (const [id, queue] of Object.entries(resources('AWS::SQS::Queue'))) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      const policies = Object.values(resources('AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }]));
+      expect(policies, id).toHaveLength(1);
+      expect(policies[0]!.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
     }
   });
 });
@@ -279,13 +520,8 @@ describe('WebSocket API', () => {
 
   it('stage `live` auto-deploys, and pushers get its callback URL', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'live', AutoDeploy: true });
-    for (const name of allHandlers) {
-      const vars = lambdaFor(name)[1].Properties.Environment.Variables as Record<string, unknown>;
-      if (name === webSocketRoutes.authorizer) {
-        expect(vars[environment.managementEndpoint]).toBeUndefined();
-        continue;
-      }
-      const endpoint = JSON.stringify(vars[environment.managementEndpoint]);
+    for (const name of pushers) {
+      const endpoint = JSON.stringify(varsOf(name)[environment.managementEndpoint]);
       expect(endpoint, name).toMatch(/^\{"Fn::Join":\["",\["https:\/\/",\{"Ref":"AgentsApi/);
       expect(endpoint, name).toMatch(/"\/live"\]\]\}$/);
     }
@@ -317,15 +553,19 @@ describe('sweep schedule', () => {
 describe('timers (EventBridge Scheduler → timer-fired)', () => {
   const timerVars = [environment.timerGroup, environment.timerTargetArn, environment.timerRoleArn, environment.timerDeadLetterArn];
   const [timerFnId, timerFn] = lambdaFor(scheduledHandlers.timer.handler);
-  const [queueId] = Object.keys(resources('AWS::SQS::Queue'));
-  const [groupId, group] = Object.entries(resources('AWS::Scheduler::ScheduleGroup'))[0]!;
-  const [schedulerRoleId, schedulerRole] = Object.entries(resources('AWS::IAM::Role')).find(([, r]) =>
-    JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
-  )!;
+  const failures = stack.timers.failures;
+  const failuresId = idOf(failures);
+  const schedulerRoleId = idOf(stack.timers.role);
+  const group = resources('AWS::Scheduler::ScheduleGroup')[idOf(stack.timers.group)]!;
+  const arming: HandlerName[] = ['agent-action', 'ws-disconnect', 'sweep', 'work-changes', 'arm-timers', 'message-changes'];
 
-  /** Handlers whose bundled code can call `deps.timers.schedule(...)`, from esbuild's import graph. */
-  async function handlersThatArmTimers(): Promise<Set<HandlerName>> {
-    const arming = new Set<HandlerName>();
+  /**
+   * Handlers whose code can call `deps.timers.schedule(...)`, from esbuild's import graph. The
+   * dependency factory is left out: it builds every client, among them the timer redrive, which
+   * imports every timer handler, so through it every function would seem to arm timers.
+   */
+  async function handlersThatCanArmTimers(): Promise<Set<HandlerName>> {
+    const can = new Set<HandlerName>();
     for (const name of allHandlers) {
       const result = await esbuild({
         entryPoints: [path.join(projectRoot, 'functions', `${name}.ts`)],
@@ -336,47 +576,53 @@ describe('timers (EventBridge Scheduler → timer-fired)', () => {
         format: 'esm',
         packages: 'external',
         logLevel: 'silent',
+        plugins: [
+          {
+            name: 'without-deps-factory',
+            setup(b) {
+              b.onResolve({ filter: /runtime\/lambda-deps\.js$/ }, (args) => ({ path: args.path, external: true }));
+            },
+          },
+        ],
       });
       const sources = Object.keys(result.metafile.inputs).map((f) => readFileSync(path.resolve(projectRoot, f), 'utf8'));
-      if (sources.some((text) => /\.timers\.schedule\(/.test(text))) arming.add(name);
+      if (sources.some((text) => /\.timers\.schedule\(/.test(text))) can.add(name);
     }
-    return arming;
+    return can;
   }
 
-  it('one schedule group, an encrypted TLS-only dead-letter queue', () => {
+  it('one schedule group; TimerFailures encrypted, TLS-only, kept 14 days', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
+    expect(resources('AWS::SQS::Queue')[failuresId]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
   });
 
-  it('Scheduler’s role (this account only) may invoke timer-fired and reach the DLQ, nothing else', () => {
+  it('Scheduler’s role (this account only) may invoke timer-fired and reach TimerFailures, nothing else', () => {
+    const schedulerRole = resources('AWS::IAM::Role')[schedulerRoleId]!;
     expect(schedulerRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
     });
     const statements = Object.values(resources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: schedulerRoleId }]))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     for (const st of statements) {
       const resourcesOf = JSON.stringify(st.Resource);
-      expect(resourcesOf.includes(timerFnId) || resourcesOf.includes(queueId!), resourcesOf).toBe(true);
+      expect(resourcesOf.includes(timerFnId) || resourcesOf.includes(failuresId), resourcesOf).toBe(true);
     }
     expect(statements.flatMap((st) => st.Action)).toContain('lambda:InvokeFunction');
+    expect(statements.flatMap((st) => st.Action)).toContain('sqs:SendMessage');
   });
 
-  it('handlers that arm timers (per their code) get the timer settings and CreateSchedule; no others do', async () => {
-    const arming = await handlersThatArmTimers();
-    expect(arming.has(scheduledHandlers.timer.handler)).toBe(true);
-    expect(arming.has(webSocketRoutes.authorizer)).toBe(false);
+  it('handlers that arm timers get the timer settings, CreateSchedule in Tide’s group and PassRole; no others do', () => {
     for (const name of allHandlers) {
-      const vars = lambdaFor(name)[1].Properties.Environment.Variables as Record<string, unknown>;
+      const vars = varsOf(name);
       const statements = statementsOf(name);
       const create = statements.filter((st) => st.Action === 'scheduler:CreateSchedule');
       const passRole = statements.filter((st) => st.Action === 'iam:PassRole');
-      if (arming.has(name)) {
+      if (arming.includes(name)) {
         for (const v of timerVars) expect(vars[v], `${name} ${v}`).toBeDefined();
+        expect(vars[environment.timerDeadLetterArn]).toEqual(arnOf(failures));
+        expect(vars[environment.timerRoleArn]).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+        expect(vars[environment.timerGroup]).toBe(group.Properties.Name);
         expect(create, name).toHaveLength(1);
         expect(JSON.stringify(create[0]!.Resource)).toContain(`:schedule/${group.Properties.Name}/*`);
         expect(passRole, name).toEqual([
@@ -393,21 +639,110 @@ describe('timers (EventBridge Scheduler → timer-fired)', () => {
         expect(passRole, name).toEqual([]);
       }
     }
-    expect(groupId).toBeDefined();
-  }, 30_000);
+  });
 
-  it('timers target timer-fired, whose failed async invokes land in the DLQ', () => {
-    const vars = timerFn.Properties.Environment.Variables as Record<string, unknown>;
+  it('no handler may create schedules whose code cannot (per its import graph)', async () => {
+    const can = await handlersThatCanArmTimers();
+    expect(can.has(webSocketRoutes.authorizer)).toBe(false);
+    for (const name of arming) expect(can.has(name), name).toBe(true);
+  }, 60_000);
+
+  it('timers target timer-fired by its fixed name; failed async invokes (after 2 retries) land in TimerFailures', () => {
     expect(timerFn.Properties.FunctionName).toBe(`Tide-${scheduledHandlers.timer.handler}`);
-    expect(JSON.stringify(vars[environment.timerTargetArn])).toMatch(
+    expect(JSON.stringify(varsOf('agent-action')[environment.timerTargetArn])).toMatch(
       new RegExp(`:function:${timerFn.Properties.FunctionName}"\\]\\]\\}$`),
     );
-    expect(vars[environment.timerRoleArn]).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
-    expect(vars[environment.timerDeadLetterArn]).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: timerFnId },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(failures) } },
     });
+    expect(allowsOn(scheduledHandlers.timer.handler, 'sqs:SendMessage', arnOf(failures))).toBe(true);
+  });
+
+  it('only the sweep redrives TimerFailures: its URL, ReceiveMessage and DeleteMessage', () => {
+    for (const name of allHandlers) {
+      const redrives = name === scheduledHandlers.sweep.handler;
+      expect(varsOf(name)[environment.timerDeadLetterUrl], name).toEqual(redrives ? { Ref: failuresId } : undefined);
+      expect(allowsOn(name, 'sqs:ReceiveMessage', arnOf(failures)), name).toBe(redrives);
+      expect(allowsOn(name, 'sqs:DeleteMessage', arnOf(failures)), name).toBe(redrives);
+    }
+  });
+});
+
+describe('alarms', () => {
+  const deadLetterQueues = [
+    ...jobQueues.map((def) => [`${def.id}-dlq`, stack.jobQueues.deadLetterQueues.get(def)!] as const),
+    ['TimerFailures', stack.timers.failures] as const,
+    ['StreamFailures', stack.changeStreams.failures] as const,
+  ];
+  const alarmsOn = (queueId: string, t: Template = template) =>
+    Object.values(resources('AWS::CloudWatch::Alarm', t)).filter(
+      (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
+    );
+
+  it.each(deadLetterQueues)('%s: alarm at one visible message for a minute; missing data is not breaching', (_name, queue) => {
+    const alarms = alarmsOn(idOf(queue));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.any(String),
+    });
+  });
+
+  it('no alarm on the job queues themselves (a backlog there is work, not failure)', () => {
+    for (const def of jobQueues) expect(alarmsOn(idOf(stack.jobQueues.queue(def))), def.id).toEqual([]);
+  });
+
+  it('each stream consumer: an alarm when it is five minutes behind its stream for five minutes', () => {
+    for (const name of new Set(streamConsumers.map((c) => c.handler))) {
+      const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter(
+        (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: lambdaFor(name)[0] } }]),
+      );
+      expect(alarms, name).toHaveLength(1);
+      expect(alarms[0]!.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Statistic: 'Maximum',
+        Threshold: 5 * 60_000,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length + new Set(streamConsumers.map((c) => c.handler)).size);
+  });
+
+  it('without tide:alarmTopicArn the alarms notify no one', () => {
+    for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+      expect(alarm.Properties.OKActions).toBeUndefined();
+    }
+  });
+
+  it('with tide:alarmTopicArn every alarm notifies the topic when it goes off and when it clears', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:tide-alarms';
+    const { template: t } = build({ 'tide:alarmTopicArn': topic });
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm', t));
+    expect(alarms.length).toBeGreaterThanOrEqual(deadLetterQueues.length);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+    for (const [, queue] of deadLetterQueues) expect(alarmsOn(idOf(queue), t)[0]!.Properties.AlarmActions).toEqual([topic]);
+  });
+
+  it('an invalid tide:alarmTopicArn fails the build', () => {
+    expect(() => build({ 'tide:alarmTopicArn': 'tide-alarms' })).toThrow(/tide:alarmTopicArn must be an SNS topic ARN/);
+    expect(() => build({ 'tide:alarmTopicArn': 'arn:aws:sqs:eu-west-1:123456789012:q' })).toThrow(/tide:alarmTopicArn/);
   });
 });
 
@@ -472,7 +807,7 @@ describe('settings from context', () => {
         .map((fn) => String(fn.Properties.Description).replace('Tide ', ''))
         .sort();
     };
-    expect(readers(t)).toEqual(['agent-action', 'inbound-message', 'sweep']);
+    expect(readers(t)).toEqual(['deliver-message', 'inbound-message']);
     expect(JSON.stringify(t.toJSON())).not.toContain('"secret":');
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channels.generic.secret is written'));
     const literal = build({ 'tide:config': { channels: { generic: { secret: 'dev-secret' } } } });
@@ -513,6 +848,11 @@ describe('cdk-nag (AwsSolutions)', () => {
   it('every finding is fixed or acknowledged with a reason', () => {
     expect(() => synthWithNag()).not.toThrow();
     expect(() => synthWithNag({ 'tide:webSocketAccessLogs': true })).not.toThrow();
+    expect(() => synthWithNag({ 'tide:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:tide-alarms' })).not.toThrow();
+    for (const secretId of ['tide/channels/generic', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tide/generic-AbCdEf']) {
+      const config = { channels: { generic: { secretId, outboundUrl: 'https://example.com/out' } } };
+      expect(() => synthWithNag({ 'tide:config': config }), secretId).not.toThrow();
+    }
   });
 
   it('an unacknowledged finding fails synth (the check above can fail)', () => {
