@@ -134,7 +134,7 @@ export interface InvariantCounts {
 export interface BusyHourStep {
   offeredPerSecond: number;
   seconds: number;
-  setup: { startupMs: number; warmUpMessages: number; warmUpResetMs: number; resetComplete: boolean; loadAverageBefore: number; loadAverageAfter: number };
+  setup: { startupMs: number; connectMs: number; drainMs: number; warmUpMessages: number; warmUpResetMs: number; resetComplete: boolean; loadAverageBefore: number; loadAverageAfter: number };
   sent: number;
   accepted: number;
   newCustomers: number;
@@ -613,6 +613,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
   const run = new BusyHour(stack, random, options.seed);
   try {
     log(`  ${rate} msg/s: stack up in ${Math.round(stack.startupMs)} ms (pid ${stack.pid}, DynamoDB Local pid ${stack.javaPid ?? '?'})`);
+    const connectStart = performance.now();
     for (const id of agentIds) {
       const agent = await BenchAgent.connect(stack.httpUrl, stack.wsUrl, id, run.hub);
       run.agents.set(id, agent);
@@ -620,6 +621,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       if (ack.type !== 'ack') throw new Error(`setStatus refused for ${id}: ${JSON.stringify(ack)}`);
     }
 
+    const connectMs = performance.now() - connectStart;
     // Warm-up: the same workload, briefly, then everything closed; none of it is counted.
     const warmTally = run.tally;
     const warm = await run.arrivals(warmUp.rate, warmUp.seconds, `w${rate}`);
@@ -657,6 +659,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     };
     while (!settled() && performance.now() < lastDue + drainMaxMs) await sleep(50);
     const drainEnd = performance.now();
+    const drainMs = drainEnd - lastDue;
     run.mode = 'stopped';
     for (const deadline = performance.now() + actionTimeoutMs + 1_000; (run.inflight > 0 || !allAnswered) && performance.now() < deadline; ) await sleep(50);
     await sleep(1_000); // the stream consumers finish what the last actions started
@@ -759,6 +762,8 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       seconds,
       setup: {
         startupMs: Math.round(stack.startupMs),
+        connectMs: Math.round(connectMs),
+        drainMs: Math.round(drainMs),
         warmUpMessages: warmTally.messages.length,
         warmUpResetMs: Math.round(warmUpResetMs),
         resetComplete,
@@ -826,7 +831,8 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     if (/Error|failed/.test(stack.output())) step.stackOutput = stack.output().slice(-4_000);
     log(
       `  ${rate} msg/s: ${n} accepted, ingest → push p50 ${num(step.ingestToPushMs.p50)} / p99 ${num(step.ingestToPushMs.p99)} ms, ` +
-        `${waiting.length} waiting, ${errorsTotal} errors, ${run.violations.length} violations, stack CPU ${num(step.cpu.stackSecondsPer1000)} s / 1k msgs`,
+        `${waiting.length} waiting, ${errorsTotal} errors, ${run.violations.length} violations, stack CPU ${num(step.cpu.stackSecondsPer1000)} s / 1k msgs ` +
+        `(connect ${Math.round(connectMs)} ms, warm-up reset ${Math.round(warmUpResetMs)} ms, drain ${Math.round(drainMs)} ms)`,
     );
     return step;
   } finally {

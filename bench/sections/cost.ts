@@ -55,6 +55,8 @@ export interface CostResult {
   perInbound: PerInbound;
   byOperation: Record<string, { callsPerInbound: number; readUnitsPerInbound: number; writeUnitsPerInbound: number; failures: number }>;
   byTarget: Record<string, { readUnitsPerInbound: number; writeUnitsPerInbound: number }>;
+  /** By the Lambda handler that made the calls (the stream consumers and queue consumers included). */
+  byHandler: Record<string, { callsPerInbound: number; readUnitsPerInbound: number; writeUnitsPerInbound: number; failures: number }>;
   pushesByType: Record<string, number>;
   bill: Array<{ item: string; quantityPerMillion: number; unitPrice: string; dollarsPerMillion: number }>;
   billTotal: number;
@@ -243,6 +245,12 @@ export async function runCost(options: CostOptions): Promise<CostResult> {
         { readUnitsPerInbound: per(t.readUnits), writeUnitsPerInbound: per(t.writeUnits) },
       ]),
     );
+    const byHandler = Object.fromEntries(
+      Object.entries(used.byHandler ?? {}).map(([handler, t]) => [
+        handler,
+        { callsPerInbound: per(t.calls), readUnitsPerInbound: per(t.readUnits), writeUnitsPerInbound: per(t.writeUnits), failures: t.failures },
+      ]),
+    );
     const pushesByType = Object.fromEntries(
       Object.entries(hub.byType).map(([type, n]) => [type, per(n - (framesBefore.byType[type] ?? 0))]),
     );
@@ -296,6 +304,7 @@ export async function runCost(options: CostOptions): Promise<CostResult> {
       perInbound,
       byOperation,
       byTarget,
+      byHandler,
       pushesByType,
       bill,
       billTotal: bill.reduce((s, b) => s + b.dollarsPerMillion, 0),
@@ -328,7 +337,7 @@ export function printCost(r: CostResult): string {
       ['  of which ' + Object.entries(r.pushesByType).map(([k, v]) => `${k} ${num(v, 2)}`).join(', '), '', ''],
       ['WebSocket frames from agents (send/close)', num(p.agentFrames, 2), String(t.agentFrames)],
       ['Outbound channel calls', num(p.outboundCalls, 2), String(t.outboundRequests)],
-      ['Lambda invocations (inbound + agent-action + timer)', num(p.lambdaInvocations, 2), String(t.lambdaInvocations)],
+      ['Lambda invocations (inbound + agent-action + timer; stream and queue consumers not counted)', num(p.lambdaInvocations, 2), String(t.lambdaInvocations)],
     ],
     ['l', 'r', 'r'],
   );
@@ -346,8 +355,15 @@ export function printCost(r: CostResult): string {
       .sort((a, b) => b[1].writeUnitsPerInbound + b[1].readUnitsPerInbound - a[1].writeUnitsPerInbound - a[1].readUnitsPerInbound)
       .map(([target, t]) => [target, num(t.readUnitsPerInbound, 2), num(t.writeUnitsPerInbound, 2)]),
   );
+  const handlers = table(
+    '2d. DynamoDB by Lambda handler, per inbound message (stream and queue consumers run in the stack as in AWS)',
+    ['handler', 'calls', 'RRU', 'WRU', 'failed (total)'],
+    Object.entries(r.byHandler)
+      .sort((a, b) => b[1].callsPerInbound - a[1].callsPerInbound)
+      .map(([h, o]) => [h, num(o.callsPerInbound, 2), num(o.readUnitsPerInbound, 2), num(o.writeUnitsPerInbound, 2), String(o.failures)]),
+  );
   const bill = table(
-    `2d. AWS bill per million inbound messages (us-east-1 list prices as of ${r.prices.asOf}; free tiers ignored)`,
+    `2e. AWS bill per million inbound messages (us-east-1 list prices as of ${r.prices.asOf}; free tiers ignored)`,
     ['item', 'quantity per M msgs', 'price', '$ per M msgs'],
     [
       ...r.bill.map((b) => [b.item, num(b.quantityPerMillion, 0), b.unitPrice, num(b.dollarsPerMillion, 2)]),
@@ -358,5 +374,5 @@ export function printCost(r: CostResult): string {
   const notes = [
     `closed by the "no thanks" answer: ${t.closedByAnswer}, by the agent: ${t.closedByAgent}; unassigned: ${t.unassigned}; inbound errors: ${t.inboundErrors}; reply errors: ${t.replyErrors}; outbound delivered ${t.outboundDelivered}/${t.replies}; conversations seen with an SLA breach: ${t.conversationsShowingSlaBreach}`,
   ].join('\n');
-  return [counts, ops, targets, bill, notes].join('\n\n');
+  return [counts, ops, targets, handlers, bill, notes].join('\n\n');
 }

@@ -47,9 +47,13 @@ export class ChangeStreams extends Concern {
     super(scope, id);
     this.failures = deadLetterQueue(this, 'StreamFailures', 'the DynamoDB stream consumers (batches given up on after retries)');
     const mappings: DynamoEventSource[] = [];
+    const readers = new Map<dynamodb.ITable, number>();
     for (const { consumer, tables, batchSize } of props.consumers) {
       for (const table of tables) {
         if (!table.tableStreamArn) throw new Error(`${consumer.handler} reads ${table.node.path}, which has no stream`);
+        // DynamoDB Streams serves two readers per shard; a third would be throttled and fall behind.
+        readers.set(table, (readers.get(table) ?? 0) + 1);
+        if (readers.get(table)! > 2) throw new Error(`more than two consumers read the stream of ${table.node.path}`);
         const source = new DynamoEventSource(table, {
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
           batchSize,

@@ -1,6 +1,7 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentConfig } from '../config/schema.js';
 import type { Deps } from '../runtime/deps.js';
+import { batchGet } from '../storage/batch-get.js';
 import { commit, withRetries, type NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Agent, AgentStatus } from './model.js';
@@ -17,21 +18,8 @@ export async function getAgent(deps: StoreDeps, agentId: string, consistent = tr
 }
 
 /** Several agents in one round trip (missing ones are left out). */
-export async function getAgents(deps: StoreDeps, agentIds: readonly string[], consistent = true): Promise<Agent[]> {
-  const agents: Agent[] = [];
-  const unique = [...new Set(agentIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((agentId) => ({ agentId }));
-    while (keys && keys.length) {
-      const out: BatchGetCommandOutput = await deps.db.send(
-        new BatchGetCommand({ RequestItems: { [deps.tables.agents]: { Keys: keys, ConsistentRead: consistent } } }),
-      );
-      agents.push(...((out.Responses?.[deps.tables.agents] ?? []) as Agent[]));
-      keys = out.UnprocessedKeys?.[deps.tables.agents]?.Keys;
-    }
-  }
-  return agents;
-}
+export const getAgents = (deps: StoreDeps, agentIds: readonly string[], consistent = true): Promise<Agent[]> =>
+  batchGet<Agent>(deps.db, deps.tables.agents, 'agentId', agentIds, consistent);
 
 /** Ids of agents in a status (the sweep's list; the index lags, so callers read the agents themselves). */
 export async function agentIdsWithStatus(deps: StoreDeps, status: AgentStatus): Promise<string[]> {

@@ -1,5 +1,6 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
+import { batchGet } from '../storage/batch-get.js';
 import type { NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Conversation } from './model.js';
@@ -19,21 +20,8 @@ export async function getConversation(deps: StoreDeps, conversationId: string, c
 }
 
 /** Several conversations in one round trip, strongly consistent (missing ones are left out). */
-export async function getConversations(deps: StoreDeps, ids: readonly string[]): Promise<Conversation[]> {
-  const found: Conversation[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((conversationId) => ({ conversationId }));
-    while (keys && keys.length) {
-      const out: BatchGetCommandOutput = await deps.db.send(
-        new BatchGetCommand({ RequestItems: { [deps.tables.conversations]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      found.push(...((out.Responses?.[deps.tables.conversations] ?? []) as Conversation[]));
-      keys = out.UnprocessedKeys?.[deps.tables.conversations]?.Keys;
-    }
-  }
-  return found;
-}
+export const getConversations = (deps: StoreDeps, ids: readonly string[]): Promise<Conversation[]> =>
+  batchGet<Conversation>(deps.db, deps.tables.conversations, 'conversationId', ids, true);
 
 /**
  * The best queued conversations of a queue, best first: one index query whose cost does not

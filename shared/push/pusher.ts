@@ -3,6 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { clientConfig } from '../runtime/client-config.js';
 
 /** Sends one frame to one WebSocket connection. `gone` means the connection no longer exists. */
 export interface Pusher {
@@ -11,11 +12,7 @@ export interface Pusher {
 
 /** The API Gateway management API (`POST /@connections/{id}`); locally, its emulation. */
 export function managementApiPusher(endpoint: string, env: NodeJS.ProcessEnv = process.env): Pusher {
-  const local = endpoint.startsWith('http://');
-  const client = new ApiGatewayManagementApiClient({
-    endpoint,
-    ...(local ? { region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  const client = new ApiGatewayManagementApiClient(clientConfig(endpoint, env));
   return {
     async post(connectionId, frame) {
       try {

@@ -1,4 +1,5 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../runtime/client-config.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { onTimer } from './on-timer.js';
@@ -38,10 +39,7 @@ export async function redriveFailedTimers(deps: Deps, failed: FailedTimers, max 
 
 /** The dead-letter queue on SQS. */
 export function sqsFailedTimers(queueUrl: string, endpoint?: string, env: NodeJS.ProcessEnv = process.env): FailedTimers {
-  const local = endpoint?.startsWith('http://');
-  const client = new SQSClient(
-    local ? { endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
+  const client = new SQSClient(clientConfig(endpoint, env));
   return {
     async receive(max) {
       const out: Array<{ body: string; receipt: string }> = [];

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientConfig } from '../../runtime/client-config.js';
 import type { Deps } from '../../runtime/deps.js';
 
 /** Reads a secret's string value (Secrets Manager in AWS; its emulation locally). */
@@ -14,10 +15,7 @@ const cacheSeconds = 300;
  * the business's configuration like the JWKS keys, not state (a cold start reads it again).
  */
 export function secretsManagerReader(endpoint?: string, env: NodeJS.ProcessEnv = process.env): SecretReader {
-  const local = endpoint?.startsWith('http://');
-  const client = new SecretsManagerClient(
-    local ? { endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
+  const client = new SecretsManagerClient(clientConfig(endpoint, env));
   const cache = new Map<string, { value: string; until: number }>();
   return {
     async read(secretId) {
