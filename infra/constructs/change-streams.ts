@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -12,7 +12,7 @@ export interface ChangeStreamConsumer {
   /** The handler (`streamConsumers` in shared/contract/routes.ts). */
   consumer: TideFunction;
   /** Tables whose streams it reads; each must have a stream. */
-  tables: readonly dynamodb.ITable[];
+  tables: readonly dynamodb.TableV2[];
   /** Records per invocation. */
   batchSize: number;
 }
@@ -47,10 +47,13 @@ export class ChangeStreams extends Concern {
     super(scope, id);
     this.failures = deadLetterQueue(this, 'StreamFailures', 'the DynamoDB stream consumers (batches given up on after retries)');
     const mappings: DynamoEventSource[] = [];
-    const readers = new Map<dynamodb.ITable, number>();
+    const readers = new Map<dynamodb.TableV2, number>();
     for (const { consumer, tables, batchSize } of props.consumers) {
       for (const table of tables) {
-        if (!table.tableStreamArn) throw new Error(`${consumer.handler} reads ${table.node.path}, which has no stream`);
+        // TableV2 offers a stream ARN either way; without a stream it would only fail at deployment.
+        if (!Stack.of(table).resolve((table.node.defaultChild as dynamodb.CfnGlobalTable).streamSpecification)) {
+          throw new Error(`${consumer.handler} reads ${table.node.path}, which has no stream`);
+        }
         // DynamoDB Streams serves two readers per shard; a third would be throttled and fall behind.
         readers.set(table, (readers.get(table) ?? 0) + 1);
         if (readers.get(table)! > 2) throw new Error(`more than two consumers read the stream of ${table.node.path}`);

@@ -107,8 +107,9 @@ export const deliveryQueue: QueueDefinition = {
   envVar: 'DELIVERY_QUEUE_URL',
   consumer: 'deliver-message',
   batchSize: 10,
-  // Longer than a delivery attempt can take (the channel's 5 s timeout, with room to spare).
-  visibilityTimeoutSeconds: 60,
+  // Six times the consumer's timeout (29 s), as AWS advises, so a throttled batch is not
+  // received again while it still runs.
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
 };
 
@@ -118,7 +119,7 @@ export const recheckQueue: QueueDefinition = {
   envVar: 'RECHECK_QUEUE_URL',
   consumer: 'recheck-queues',
   batchSize: 10,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
 };
 

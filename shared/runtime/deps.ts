@@ -6,7 +6,7 @@ import type { RoutingRechecks } from '../routing/rechecks.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
-import type { FailedTimers } from '../timers/redrive.js';
+import type { FailedTimers } from '../timers/failed-timers.js';
 import type { TimerScheduler } from '../timers/timer-scheduler.js';
 
 /** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. */

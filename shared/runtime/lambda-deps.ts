@@ -4,7 +4,7 @@ import { parseConfig } from '../config/schema.js';
 import { managementApiPusher } from '../push/pusher.js';
 import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
-import { sqsFailedTimers } from '../timers/redrive.js';
+import { sqsFailedTimers } from '../timers/failed-timers.js';
 import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
 import type { Deps, HttpSend } from './deps.js';
 import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';

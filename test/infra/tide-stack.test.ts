@@ -268,7 +268,7 @@ describe('least privilege', () => {
     'ws-disconnect': { write: [connectionsTable, agentsTable] },
     'timer-fired': { write: [conversationsTable, customersTable, agentsTable, availabilityTable, messagesTable] },
     sweep: { write: [conversationsTable, agentsTable, availabilityTable, customersTable, messagesTable, connectionsTable] },
-    'work-changes': { write: [conversationsTable, agentsTable, availabilityTable, connectionsTable], read: [messagesTable, customersTable] },
+    'work-changes': { write: [conversationsTable, agentsTable, availabilityTable, connectionsTable], read: [messagesTable] },
     'arm-timers': { write: [] },
     'message-changes': { write: [agentsTable, connectionsTable], read: [conversationsTable] },
     'deliver-message': { write: [messagesTable] },
@@ -559,11 +559,7 @@ describe('timers (EventBridge Scheduler → timer-fired)', () => {
   const group = resources('AWS::Scheduler::ScheduleGroup')[idOf(stack.timers.group)]!;
   const arming: HandlerName[] = ['agent-action', 'ws-disconnect', 'sweep', 'work-changes', 'arm-timers', 'message-changes'];
 
-  /**
-   * Handlers whose code can call `deps.timers.schedule(...)`, from esbuild's import graph. The
-   * dependency factory is left out: it builds every client, among them the timer redrive, which
-   * imports every timer handler, so through it every function would seem to arm timers.
-   */
+  /** Handlers whose code can call `deps.timers.schedule(...)`, from esbuild's import graph. */
   async function handlersThatCanArmTimers(): Promise<Set<HandlerName>> {
     const can = new Set<HandlerName>();
     for (const name of allHandlers) {
@@ -576,14 +572,6 @@ describe('timers (EventBridge Scheduler → timer-fired)', () => {
         format: 'esm',
         packages: 'external',
         logLevel: 'silent',
-        plugins: [
-          {
-            name: 'without-deps-factory',
-            setup(b) {
-              b.onResolve({ filter: /runtime\/lambda-deps\.js$/ }, (args) => ({ path: args.path, external: true }));
-            },
-          },
-        ],
       });
       const sources = Object.keys(result.metafile.inputs).map((f) => readFileSync(path.resolve(projectRoot, f), 'utf8'));
       if (sources.some((text) => /\.timers\.schedule\(/.test(text))) can.add(name);
