@@ -19,7 +19,7 @@ import { createDocumentClient } from '../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../shared/storage/tables.js';
 import { onTimer } from '../shared/timers/on-timer.js';
 import { SimFollowUps, SimRechecks } from './follow-ups.js';
-import { computeMetrics, dayTime, type ContactRecord, type PolicyResult, type TimelinePoint } from './metrics.js';
+import { computeMetrics, dayTime, relativeTimes, type ContactRecord, type PolicyResult, type TimelinePoint } from './metrics.js';
 import { policyConfig, type Policy } from './policies.js';
 import { hash32 } from './prng.js';
 import { domainLog, resetDomainLog } from './quiet.js';
@@ -689,12 +689,4 @@ export async function runPolicy(options: RunOptions): Promise<PolicyResult> {
       wallMs: Date.now() - started,
     });
   }
-}
-
-/** ISO timestamps anywhere in `value` as times of day from `dayStart` (evidence compares equal across dates). */
-export function relativeTimes(value: unknown, dayStart: number): unknown {
-  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) return dayTime(Date.parse(value), dayStart);
-  if (Array.isArray(value)) return value.map((v) => relativeTimes(v, dayStart));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, relativeTimes(v, dayStart)]));
-  return value;
 }

@@ -120,6 +120,27 @@ class StreamReader {
   }
 }
 
+/**
+ * The tables a DynamoDB command may change: none for a read, the tables a write names, and
+ * `unknown` for a command it does not know (the caller then assumes every table changed: better a
+ * stream read too many than a follow-up missed).
+ */
+export function tablesWritten(command: unknown): string[] | 'unknown' {
+  const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? '';
+  const input = (command as { input?: Record<string, unknown> })?.input ?? {};
+  if (/^(Get|BatchGet|Query|Scan|TransactGet)(Item|Items)?Command$/.test(name)) return [];
+  if (/^(Put|Update|Delete)(Item)?Command$/.test(name) && typeof input.TableName === 'string') return [input.TableName];
+  if (/^TransactWrite(Items)?Command$/.test(name)) {
+    const names = new Set<string>();
+    for (const item of (input.TransactItems as Array<Record<string, { TableName?: string }>> | undefined) ?? []) {
+      for (const write of Object.values(item)) if (write?.TableName) names.add(write.TableName);
+    }
+    return [...names];
+  }
+  if (/^BatchWrite(Item)?Command$/.test(name)) return Object.keys((input.RequestItems as object | undefined) ?? {});
+  return 'unknown';
+}
+
 /** Routing rechecks (a second pass once the queue index has caught up): collected, run by `settle` at once. */
 export class SimRechecks implements RoutingRechecks {
   readonly queued: string[] = [];
@@ -181,30 +202,15 @@ export class SimFollowUps {
     }
   }
 
-  /**
-   * Told about every command the document client sends. Reads change nothing; a write marks the
-   * streams of the tables it names; anything else marks every stream (better a read too many
-   * than a follow-up missed).
-   */
+  /** Told about every command the document client sends (see `tablesWritten`). */
   written(command: unknown): void {
-    const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? '';
-    if (/^(Get|BatchGet|Query|Scan|TransactGet)(Item)?Command$/.test(name)) return;
-    const input = (command as { input?: Record<string, unknown> })?.input ?? {};
-    const names = new Set<string>();
-    if (/^(Put|Update|Delete)(Item)?Command$/.test(name) && typeof input.TableName === 'string') names.add(input.TableName);
-    else if (/^TransactWrite(Items)?Command$/.test(name)) {
-      for (const item of (input.TransactItems as Array<Record<string, { TableName?: string }>>) ?? []) {
-        for (const write of Object.values(item)) if (write?.TableName) names.add(write.TableName);
+    const names = tablesWritten(command);
+    if (names === 'unknown') for (const t of this.byName.values()) this.dirty.add(t);
+    else
+      for (const n of names) {
+        const t = this.byName.get(n);
+        if (t) this.dirty.add(t);
       }
-    } else if (/^BatchWrite(Item)?Command$/.test(name)) for (const table of Object.keys((input.RequestItems as object) ?? {})) names.add(table);
-    else {
-      for (const t of this.byName.values()) this.dirty.add(t);
-      return;
-    }
-    for (const n of names) {
-      const t = this.byName.get(n);
-      if (t) this.dirty.add(t);
-    }
   }
 
   /**
@@ -232,8 +238,9 @@ export class SimFollowUps {
         continue;
       }
       this.stats.rounds += 1;
-      const records: Partial<Record<StreamTable, DynamoDBRecord[]>> = {};
-      for (const t of marked) records[t] = await this.readers[t].read();
+      // The streams are independent: read at once (each consumer's batch is assembled in a fixed order).
+      const read = await Promise.all(marked.map((t) => this.readers[t].read()));
+      const records: Partial<Record<StreamTable, DynamoDBRecord[]>> = Object.fromEntries(marked.map((t, i) => [t, read[i]]));
       await this.dispatch(deps, records, onError);
     }
     throw new Error('follow-ups: changes kept coming after 100 rounds');

@@ -182,6 +182,14 @@ export function dayTime(ms: number, dayStart: number): string {
   return `${offset < 0 ? '-' : ''}${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
 }
 
+/** ISO timestamps anywhere in `value` as times of day from `dayStart` (evidence then compares equal across dates). */
+export function relativeTimes(value: unknown, dayStart: number): unknown {
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) return dayTime(Date.parse(value), dayStart);
+  if (Array.isArray(value)) return value.map((v) => relativeTimes(v, dayStart));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, relativeTimes(v, dayStart)]));
+  return value;
+}
+
 export function spread(values: readonly number[]): Spread {
   return { n: values.length, p50: percentile(values, 50), p90: percentile(values, 90) };
 }

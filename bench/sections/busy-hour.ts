@@ -16,7 +16,7 @@ import { BenchAgent, FrameHub, postInbound, type Frame, type Posted, type Workli
 import { treeCpuByPid, treeCpuDelta } from '../lib/proc.js';
 import { startCountingReceiver, type CountingReceiver } from '../lib/receiver.js';
 import { startStackProcess, type StackProcess } from '../lib/stack-process.js';
-import { num, rng, round, sleep, summarize, table, type Summary } from '../lib/util.js';
+import { num, percentile, pool, rng, round, sleep, summarize, table, type Summary } from '../lib/util.js';
 
 export interface BusyHourOptions {
   seed: number;
@@ -145,6 +145,8 @@ export interface BusyHourStep {
   windowSeconds: number;
   ingestToPushMs: Summary;
   followUpToPushMs: Summary;
+  /** p50 of ingest → push for the messages due in each second of the step (null: none pushed). */
+  ingestToPushP50BySecondMs: Array<number | null>;
   newToWorklistMs: Summary;
   waitingInQueue: number;
   postStatusMs: Summary;
@@ -170,6 +172,9 @@ export interface BusyHourStep {
     /** Stack CPU less the idle rate over the window, per 1,000 accepted messages. */
     stackSecondsPer1000AboveIdle: number;
     stackSeconds: number;
+    /** Of which the stack's Node process (one event loop: it saturates at about 100 %) and the DynamoDB Local JVM. */
+    nodePercentOfCore: number;
+    jvmPercentOfCore: number;
     stackSecondsPer1000: number;
     stackPercentOfCore: number;
     loadgenSeconds: number;
@@ -614,12 +619,12 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
   try {
     log(`  ${rate} msg/s: stack up in ${Math.round(stack.startupMs)} ms (pid ${stack.pid}, DynamoDB Local pid ${stack.javaPid ?? '?'})`);
     const connectStart = performance.now();
-    for (const id of agentIds) {
+    await pool(agentIds, 5, async (id) => {
       const agent = await BenchAgent.connect(stack.httpUrl, stack.wsUrl, id, run.hub);
       run.agents.set(id, agent);
       const ack = await agent.request({ action: 'setStatus', status: 'online' });
       if (ack.type !== 'ack') throw new Error(`setStatus refused for ${id}: ${JSON.stringify(ack)}`);
-    }
+    });
 
     const connectMs = performance.now() - connectStart;
     // Warm-up: the same workload, briefly, then everything closed; none of it is counted.
@@ -668,15 +673,27 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const self = process.cpuUsage(selfBefore);
     const windowSeconds = (performance.now() - t0) / 1000;
     const loadAfter = loadavg()[0]!;
-    // A follow-up without its push gets until 10 s after its scheduled time (the stack still runs).
+    // A follow-up without its push by now is late or lost: wait for it until the stack has gone
+    // quiet (no frame for 3 s, agents no longer acting), at most 30 s, so that "never pushed"
+    // means lost, not slow. Late pushes still count as errors below (none within 10 s).
     const missingPush = () => tally.messages.filter((m) => m.accepted && m.kind === 'follow-up' && !run.hub.messageAt.has(m.posted!.messageId!));
-    const latestDue = Math.max(0, ...missingPush().map((m) => m.due));
-    if (latestDue) await run.hub.until(() => missingPush().length === 0, Math.max(0, latestDue + pushTimeoutMs - performance.now()));
+    if (missingPush().length) {
+      const deadline = performance.now() + 30_000;
+      let frames = run.hub.framesReceived;
+      let lastFrame = performance.now();
+      while (missingPush().length && performance.now() < deadline && performance.now() - lastFrame < 3_000) {
+        await sleep(200);
+        if (run.hub.framesReceived !== frames) [frames, lastFrame] = [run.hub.framesReceived, performance.now()];
+      }
+    }
 
     // Figures.
     const accepted = tally.messages.filter((m) => m.accepted);
     const followUpLatency: number[] = [];
     const newLatency: number[] = [];
+    /** ingest → push by the second of the step the message was due in: does a backlog build? */
+    const bySecond: number[][] = Array.from({ length: Math.ceil(seconds) }, () => []);
+    const inSecond = (m: Msg, latency: number) => bySecond[Math.min(bySecond.length - 1, Math.floor((m.due - start) / 1000))]!.push(latency);
     const waiting: string[] = [];
     let pushNeverCame = 0;
     const examples: string[] = [];
@@ -691,12 +708,14 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
         }
         if (at !== undefined) {
           followUpLatency.push(at - m.due);
+          inSecond(m, at - m.due);
           lastEvent = Math.max(lastEvent, at);
         }
       } else {
         const listed = run.hub.firstListedAt.get(conversationId!);
         if (listed && listed.at <= drainEnd) {
           newLatency.push(listed.at - m.due);
+          inSecond(m, listed.at - m.due);
           lastEvent = Math.max(lastEvent, listed.at);
         } else waiting.push(conversationId!);
       }
@@ -779,6 +798,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       windowSeconds: round(windowSeconds) ?? 0,
       ingestToPushMs: summarize([...followUpLatency, ...newLatency]),
       followUpToPushMs: summarize(followUpLatency),
+      ingestToPushP50BySecondMs: bySecond.map((l) => round(percentile(l, 50), 0) ?? null),
       newToWorklistMs: summarize(newLatency),
       waitingInQueue: waiting.length,
       postStatusMs: summarize(answeredPosts.map((m) => m.posted!.answeredAt - m.due)),
@@ -802,6 +822,8 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
         stackIdlePercentOfCore: round(idlePercent, 0) ?? 0,
         stackSecondsPer1000AboveIdle: round(per(Math.max(0, stackSeconds - (idlePercent / 100) * windowSeconds)) * 1000, 2) ?? 0,
         stackSeconds: round(stackSeconds, 2) ?? 0,
+        nodePercentOfCore: round((((cpuAfter.get(stack.pid) ?? 0) - (cpuBefore.get(stack.pid) ?? 0)) / windowSeconds) * 100, 0) ?? 0,
+        jvmPercentOfCore: stack.javaPid ? (round((((cpuAfter.get(stack.javaPid) ?? 0) - (cpuBefore.get(stack.javaPid) ?? 0)) / windowSeconds) * 100, 0) ?? 0) : 0,
         stackSecondsPer1000: round(per(stackSeconds) * 1000, 2) ?? 0,
         stackPercentOfCore: round((stackSeconds / windowSeconds) * 100, 0) ?? 0,
         loadgenSeconds: round(loadgenSeconds, 2) ?? 0,
@@ -920,7 +942,7 @@ export function printBusyHour(r: BusyHourResult): string {
   );
   const errors = table(
     '5b. Errors and timeouts (POST timeout 10 s, agent action 10 s); "waiting in queue" above is not an error',
-    ['offered msg/s', 'total', 'non-2xx', 'POST timeouts', 'POST network errors', 'action error frames', 'actions without ack', 'push never came', 'replies', 'closes', 'follow-ups sent as new (none answered)', 'generator lag p99 ms'],
+    ['offered msg/s', 'total', 'non-2xx', 'POST timeouts', 'POST network errors', 'action error frames', 'actions without ack', 'no push within 10 s', 'replies', 'closes', 'follow-ups sent as new (none answered)', 'generator lag p99 ms'],
     r.steps.map((t) => [
       String(t.offeredPerSecond),
       String(t.errors.total),
@@ -938,13 +960,14 @@ export function printBusyHour(r: BusyHourResult): string {
   );
   const resources = table(
     '5c. Resources and calls per inbound message (stack = its Node process + the DynamoDB Local JVM; CPU % of one core, 2 cores = 200 %)',
-    ['offered msg/s', 'stack CPU s / 1k msgs', '(above idle)', 'stack CPU %', '(idle)', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires', 'load avg'],
+    ['offered msg/s', 'stack CPU s / 1k msgs', '(above idle)', 'stack CPU %', '(idle)', 'Node / JVM %', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires', 'load avg'],
     r.steps.map((t) => [
       String(t.offeredPerSecond),
       num(t.cpu.stackSecondsPer1000, 1),
       num(t.cpu.stackSecondsPer1000AboveIdle, 1),
       `${t.cpu.stackPercentOfCore}%`,
       `${t.cpu.stackIdlePercentOfCore}%`,
+      `${t.cpu.nodePercentOfCore} / ${t.cpu.jvmPercentOfCore}`,
       num(t.cpu.loadgenSecondsPer1000, 1),
       `${t.cpu.loadgenPercentOfCore}%`,
       num(t.dynamodb.perInbound.calls, 2),
@@ -1004,10 +1027,18 @@ export function printBusyHour(r: BusyHourResult): string {
     r.targets.map((t) => [String(t.step), t.label, num(t.value, t.value !== undefined && Number.isInteger(t.value) ? 0 : 2), t.limit, t.ok ? '✓' : '✗']),
     ['r', 'l', 'r', 'l', 'l'],
   );
+  const timeline = r.steps
+    .map((t) => `  ${String(t.offeredPerSecond).padStart(3)} msg/s: ${t.ingestToPushP50BySecondMs.map((v) => (v === null ? '-' : String(v))).join(' ')}`)
+    .join('\n');
   const notRun = (r.setup.rates as number[]).includes(100) ? '' : '\n(100 msg/s not run with --quick: its targets are not shown)';
   const broken = r.steps.flatMap((t) => t.violations.map((v) => `  ${t.offeredPerSecond} msg/s: ${v.invariant}: ${v.detail}`));
   const violations = broken.length ? `\nINVARIANTS BROKEN (${r.violations}):\n${broken.slice(0, 20).join('\n')}` : '\nall invariants held';
   const errorExamples = r.steps.flatMap((t) => t.errors.examples.map((e) => `  ${t.offeredPerSecond} msg/s: ${e}`));
   const examples = errorExamples.length ? `\nerror examples:\n${errorExamples.slice(0, 10).join('\n')}` : '';
-  return [latency, errors, resources, byHandler, others, inv, targets].join('\n\n') + notRun + violations + examples;
+  return (
+    [latency, `ingest → push p50 (ms) by the second of the step the message was due in (a growing row is a backlog):\n${timeline}`, errors, resources, byHandler, others, inv, targets].join('\n\n') +
+    notRun +
+    violations +
+    examples
+  );
 }

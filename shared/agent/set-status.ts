@@ -32,7 +32,9 @@ export async function setAgentStatus(deps: Deps, agentId: string, status: AgentS
     cameOnline = status === 'online';
     return { done: true, value: next };
   });
-  if (cameOnline) await scheduleRampUp(deps, agent);
+  // Best effort: a Scheduler outage must not stop an agent going online; the sweep raises a
+  // ramp-up step whose timer is missing.
+  if (cameOnline) await scheduleRampUp(deps, agent).catch((error: Error) => logger.warn('ramp-up timers not armed; the sweep will step', { agentId, error: error.name }));
   if (status === 'offline') agent = await handOverHeldWork(deps, agent, (c, _agent, ctx) => agentLeft(c, ctx));
   if (status === 'online') agent = await handOverHeldWork(deps, agent, agentReturned);
   return agent;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Heap, VirtualClock, VirtualScheduler } from '../../sim/virtual.js';
+import { mulberry32 } from '../../sim/prng.js';
+import { Heap, seedMathRandom, SimPusher, VirtualClock, VirtualScheduler } from '../../sim/virtual.js';
 
 describe('sim virtual time', () => {
   it('the heap pops in order, ties in insertion order when the comparator says so', () => {
@@ -37,5 +38,32 @@ describe('sim virtual time', () => {
     expect(timers.nextAt()).toBe(25_000);
     expect(timers.takeDue().map((t) => t.payload)).toEqual([payload(3)]);
     expect(timers.pending).toBe(0);
+  });
+
+  it('the pusher hands frames to the agent who opened the connection, and keeps its latest work list', async () => {
+    const seen: Array<[string, unknown]> = [];
+    const pusher = new SimPusher((agentId, frame) => seen.push([agentId, frame.type]));
+    pusher.connect('sim-alice-1', 'alice');
+    const list = (seq: number) => ({ type: 'worklist', seq, agent: { id: 'alice', status: 'online', active: 0, preferredConcurrency: 3, maxLoad: 5 }, items: [] });
+    expect(await pusher.post('sim-alice-1', list(2))).toBe('sent');
+    await pusher.post('sim-alice-1', { type: 'message', conversationId: 'c' });
+    await pusher.post('sim-alice-1', list(1)); // arrives late: an older list
+    expect(seen).toEqual([['alice', 'worklist'], ['alice', 'message'], ['alice', 'worklist']]);
+    expect(pusher.latestWorklist('alice')?.seq).toBe(2);
+    expect(pusher.frames).toBe(3);
+    expect(pusher.byType).toEqual({ worklist: 2, message: 1 });
+    expect(pusher.latestWorklist('bob')).toBeUndefined();
+  });
+
+  it('seeds Math.random until restored', () => {
+    const original = Math.random;
+    const restore = seedMathRandom(7);
+    try {
+      const expected = mulberry32(7);
+      expect([Math.random(), Math.random()]).toEqual([expected(), expected()]);
+    } finally {
+      restore();
+    }
+    expect(Math.random).toBe(original);
   });
 });
