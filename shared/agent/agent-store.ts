@@ -5,6 +5,7 @@ import { batchGet } from '../storage/batch-get.js';
 import { commit, withRetries, type NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Agent, AgentStatus } from './model.js';
+import { RequestAlreadyDone, requestWriteName } from './request-log.js';
 import { availabilityChanges, withProfile } from './transitions.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
@@ -60,9 +61,14 @@ export function agentWrites(deps: Pick<Deps, 'tables'>, before: Agent | undefine
   return writes;
 }
 
-/** Writes one agent change on its own; false when the agent changed since it was read. */
-export async function commitAgent(deps: StoreDeps, before: Agent | undefined, after: Agent): Promise<boolean> {
-  return (await commit(deps.db, agentWrites(deps, before, after))).committed;
+/**
+ * Writes one agent change (with `also`, anything that must commit with it); false when the agent
+ * changed since it was read. Throws `RequestAlreadyDone` when `also` recorded a request that was.
+ */
+export async function commitAgent(deps: StoreDeps, before: Agent | undefined, after: Agent, also: readonly NamedWrite[] = []): Promise<boolean> {
+  const outcome = await commit(deps.db, [...agentWrites(deps, before, after), ...also]);
+  if (!outcome.committed && outcome.conflicts.some((c) => c.name === requestWriteName)) throw new RequestAlreadyDone();
+  return outcome.committed;
 }
 
 /**

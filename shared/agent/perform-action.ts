@@ -5,22 +5,30 @@ import {
   sendReply,
   setConversationPriority,
   transferConversation,
+  type CommandOptions,
 } from '../conversation/commands.js';
 import { isTideError, TideError } from '../errors.js';
 import { pushWorklist } from '../push/worklist.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
-import { getConnection } from './connections.js';
-import { recallAnswer, rememberAnswer, requestKey } from './request-log.js';
+import { getConnection, type Role } from './connections.js';
+import { recallAnswer, rememberer, requestKey, RequestAlreadyDone } from './request-log.js';
 import { setAgentStatus } from './set-status.js';
 
+/** Who sent a frame: the connection, and the identity its token proved at `$connect`. */
+export interface FrameSender {
+  connectionId: string;
+  /** From the authorizer's context, which API Gateway passes with every frame of the connection. */
+  agentId?: string;
+  role?: Role;
+}
+
 /**
- * One WebSocket frame from an agent: identifies the agent from the connection (registered at
- * `$connect` after the token was verified), validates the frame, and performs the action. The
- * answer is an ack or an error frame for the requesting connection. A request with a
- * `requestId` that was already answered in the last 10 minutes gets the same answer again.
+ * One WebSocket frame from an agent: validates it, performs the action and returns the ack or
+ * error frame. A request with a `requestId` done in the last 10 minutes gets its first answer
+ * again and is not done twice (shared/agent/request-log.ts).
  */
-export async function performAgentAction(deps: Deps, connectionId: string, rawBody: string | undefined): Promise<AckFrame | ErrorFrame> {
+export async function performAgentAction(deps: Deps, sender: FrameSender, rawBody: string | undefined): Promise<AckFrame | ErrorFrame> {
   let body: unknown;
   try {
     body = JSON.parse(rawBody ?? '');
@@ -34,55 +42,51 @@ export async function performAgentAction(deps: Deps, connectionId: string, rawBo
     const message = issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : 'invalid frame';
     return errorFrame(requestId, new TideError('invalid_request', message));
   }
-  const connection = await getConnection(deps, connectionId);
-  if (!connection) return errorFrame(requestId, new TideError('forbidden', 'unknown connection'));
+  // The token's identity comes with the frame; a connection made before that was kept is looked up.
+  const agentId = sender.agentId ?? (await getConnection(deps, sender.connectionId))?.agentId;
+  if (!agentId) return errorFrame(requestId, new TideError('forbidden', 'unknown connection'));
   const action = parsed.data;
-  const key = requestId && action.action !== 'sync' ? requestKey(connection.agentId, body as Record<string, unknown>) : undefined;
-  if (key) {
-    const first = await recallAnswer(deps, key);
-    if (first) return first;
-  }
-  let answer: AckFrame | ErrorFrame;
+  const key = requestId && action.action !== 'sync' ? requestKey(agentId, body as Record<string, unknown>) : undefined;
+  const options: CommandOptions = key ? { remember: rememberer(deps, key, { requestId, action: action.action }) } : {};
   try {
-    answer = await perform(deps, connection.agentId, action, requestId);
+    return await perform(deps, agentId, action, requestId, options);
   } catch (error) {
-    if (!isTideError(error)) {
-      logger.error('agent action failed', { action: action.action, agentId: connection.agentId, error: (error as Error).name });
-      // Not remembered: a retry of a request that hit a fault of ours is tried again.
-      return { type: 'error', requestId, code: 'internal_error', message: 'something went wrong; try again' };
-    }
-    answer = errorFrame(requestId, error);
+    // A request that cannot be done as asked may be the retry of one that was: its first answer.
+    const first = key && (error instanceof RequestAlreadyDone || isTideError(error)) ? await recallAnswer(deps, key) : undefined;
+    if (first) return first;
+    if (isTideError(error)) return errorFrame(requestId, error);
+    logger.error('agent action failed', { action: action.action, agentId, error: (error as Error).name });
+    return { type: 'error', requestId, code: 'internal_error', message: 'something went wrong; try again' };
   }
-  return key ? rememberAnswer(deps, key, answer) : answer;
 }
 
-async function perform(deps: Deps, agentId: string, action: AgentAction, requestId: string | undefined): Promise<AckFrame> {
+async function perform(deps: Deps, agentId: string, action: AgentAction, requestId: string | undefined, options: CommandOptions): Promise<AckFrame> {
   const ack = (extra: Record<string, unknown> = {}): AckFrame => ({ type: 'ack', requestId, action: action.action, ...extra });
   switch (action.action) {
     case 'setStatus': {
-      const agent = await setAgentStatus(deps, agentId, action.status);
+      const agent = await setAgentStatus(deps, agentId, action.status, options);
       // DESIGN §4: a work list is pushed in reply to setStatus (even when nothing changed).
       await pushWorklist(deps, agentId);
       return ack({ status: agent.status });
     }
     case 'send': {
-      const sent = await sendReply(deps, { agentId, conversationId: action.conversationId, text: action.text, requestId, closing: action.closing });
+      const sent = await sendReply(deps, { agentId, conversationId: action.conversationId, text: action.text, requestId, closing: action.closing }, options);
       return ack({ conversationId: action.conversationId, messageId: sent.messageId });
     }
     case 'close':
-      await closeConversation(deps, agentId, action.conversationId);
+      await closeConversation(deps, agentId, action.conversationId, options);
       return ack({ conversationId: action.conversationId });
     case 'transfer': {
       const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
-      await transferConversation(deps, agentId, action.conversationId, target);
+      await transferConversation(deps, agentId, action.conversationId, target, options);
       return ack({ conversationId: action.conversationId });
     }
     case 'setPriority': {
-      const changed = await setConversationPriority(deps, agentId, action.conversationId, action.priority);
+      const changed = await setConversationPriority(deps, agentId, action.conversationId, action.priority, options);
       return ack({ conversationId: action.conversationId, priority: changed.priority });
     }
     case 'followUp': {
-      const hidden = await scheduleFollowUp(deps, agentId, action.conversationId, action.at);
+      const hidden = await scheduleFollowUp(deps, agentId, action.conversationId, action.at, options);
       return ack({ conversationId: action.conversationId, followUpAt: hidden.followUpAt });
     }
     case 'sync':

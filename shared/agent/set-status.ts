@@ -9,6 +9,7 @@ import { logger } from '../runtime/logger.js';
 import { withRetries } from '../storage/commit.js';
 import { commitAgent, getAgent } from './agent-store.js';
 import type { Agent, AgentStatus } from './model.js';
+import type { RememberAnswer } from './request-log.js';
 import { rampUp, setStatus } from './transitions.js';
 
 /**
@@ -21,14 +22,14 @@ import { rampUp, setStatus } from './transitions.js';
  *    not wait on someone who left); those waiting on the customer become inactive and stay.
  * Returns the agent as it is afterwards.
  */
-export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus): Promise<Agent> {
+export async function setAgentStatus(deps: Deps, agentId: string, status: AgentStatus, options: { remember?: RememberAnswer } = {}): Promise<Agent> {
   let cameOnline = false;
   let agent = await withRetries<Agent>('setStatus', async () => {
     const current = await getAgent(deps, agentId);
     if (!current) throw new TideError('not_found', `agent ${agentId} does not exist`);
     const next = setStatus(current, status, contextOf(deps));
     if (!next) return { done: true, value: current };
-    if (!(await commitAgent(deps, current, next))) return { done: false };
+    if (!(await commitAgent(deps, current, next, options.remember ? [options.remember({ status })] : []))) return { done: false };
     cameOnline = status === 'online';
     return { done: true, value: next };
   });

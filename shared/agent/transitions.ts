@@ -24,6 +24,10 @@ export function holdingOf(c: Conversation | undefined, agentId: string): Holding
 export const agentsConcerned = (before: Conversation | undefined, after: Conversation): string[] =>
   [...new Set([before?.assignedTo, after.assignedTo].filter((a): a is string => Boolean(a)))];
 
+/** The agents whose `holds` a change alters (only they need to be read and written with it). */
+export const agentsMoved = (before: Conversation | undefined, after: Conversation): string[] =>
+  agentsConcerned(before, after).filter((id) => holdingOf(before, id) !== holdingOf(after, id));
+
 /**
  * The agent's next image after a conversation changed from `before` to `after`, or undefined
  * when the change does not touch how the agent holds it. Taking an active slot stamps

@@ -20,6 +20,8 @@ export interface ConversationChange {
   /** Current images of the agents the change concerns (who held it before, who holds it after). */
   agents: readonly Agent[];
   messages?: readonly StoredMessage[];
+  /** Anything else that must commit with it (the record of the agent's request). */
+  also?: readonly NamedWrite[];
 }
 
 export function changeWrites(deps: Pick<Deps, 'tables'>, ctx: Context, change: ConversationChange): { writes: NamedWrite[]; agents: Agent[] } {
@@ -35,6 +37,7 @@ export function changeWrites(deps: Pick<Deps, 'tables'>, ctx: Context, change: C
     agents.push(next);
   }
   for (const message of change.messages ?? []) writes.push(messageWrite(deps, message));
+  writes.push(...(change.also ?? []));
   return { writes, agents };
 }
 

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { getAgent, getAgents } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
+import { RequestAlreadyDone, requestWriteName, type RememberAnswer } from '../agent/request-log.js';
+import { agentsMoved } from '../agent/transitions.js';
 import { replyTextLimit } from '../channels/text-limits.js';
 import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
 import type { Deps } from '../runtime/deps.js';
-import { withRetries } from '../storage/commit.js';
+import { withRetries, type CommitOutcome } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
 import { releaseOpenConversation } from './customer-store.js';
 import { getMessage, type StoredMessage } from './message-store.js';
@@ -15,30 +17,44 @@ import * as transitions from './transitions.js';
 import type { Context } from './transitions.js';
 
 /**
- * The agent's actions on one of its conversations. Each reads the conversation (and the agents
- * it concerns), applies one transition and commits it; a lost race reads again (`withRetries`).
- * What follows a change (work-list pushes, routing the freed slot, timers, delivery of a reply)
- * is derived from the change stream (shared/follow-ups), not done here, so an action is never
- * slowed by a channel, the WebSocket API or the Scheduler.
+ * The agent's actions on one of its conversations. Each reads the conversation, applies one
+ * transition and commits it, with the agents whose holdings the change moves (read only when it
+ * moves them) and, for a request with a `requestId`, the record of its answer; a lost race reads
+ * again (`withRetries`). What follows a change (work-list pushes, routing the freed slot, timers,
+ * delivery of a reply) is derived from the change stream (shared/follow-ups), not done here, so
+ * an action is never slowed by a channel, the WebSocket API or the Scheduler.
  */
 
 /** A request retried with the same requestId and fields within this window is the same request. */
 export const sameRequestSeconds = 10 * 60;
+
+/** Options every command takes: the record of the agent's request, committed with the change. */
+export interface CommandOptions {
+  remember?: RememberAnswer;
+}
+
+/** Throws if the commit was refused because this very request was already done. */
+function refuseRepeat(outcome: CommitOutcome): void {
+  if (!outcome.committed && outcome.conflicts.some((c) => c.name === requestWriteName)) throw new RequestAlreadyDone();
+}
 
 async function changeOwned(
   deps: Deps,
   command: string,
   agentId: string,
   conversationId: string,
-  decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; messages?: StoredMessage[] },
-  alsoLoad: string[] = [],
+  decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; ack: Record<string, unknown> },
+  options: CommandOptions & { preload?: string[] } = {},
 ): Promise<Conversation> {
   return withRetries<Conversation>(command, async () => {
     const before = await ownConversation(deps, agentId, conversationId);
-    const agents = await getAgents(deps, [agentId, ...alsoLoad]);
+    const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
     const ctx = contextOf(deps);
-    const { after, messages } = decide(before, agents, ctx);
-    const outcome = await commitChange(deps, ctx, { before, after, agents, messages });
+    const { after, ack } = decide(before, preloaded, ctx);
+    const missing = agentsMoved(before, after).filter((id) => !preloaded.some((a) => a.agentId === id));
+    const agents = [...preloaded, ...(missing.length ? await getAgents(deps, missing) : [])];
+    const outcome = await commitChange(deps, ctx, { before, after, agents, also: options.remember ? [options.remember(ack)] : [] });
+    refuseRepeat(outcome);
     return outcome.committed ? { done: true, value: after } : { done: false };
   });
 }
@@ -53,12 +69,13 @@ export interface Reply {
  * Stores an agent's reply and the conversation change it causes (it now waits on the customer,
  * the SLA clock stops) in one transaction. The message is `pending`; the change stream hands it
  * to the delivery queue. A request with a `requestId` gets an id derived from it and its fields,
- * so a retry (after a lost ack) stores nothing twice; the same requestId with other fields is a
- * new message, and so is the same request after `sameRequestSeconds`.
+ * so concurrent copies of one request store one message; the same request after
+ * `sameRequestSeconds` is a new message.
  */
 export async function sendReply(
   deps: Deps,
   input: { agentId: string; conversationId: string; text: string; closing?: boolean; requestId?: string },
+  options: CommandOptions = {},
 ): Promise<Reply> {
   const digest = input.requestId
     ? createHash('sha256').update(JSON.stringify([input.agentId, input.conversationId, input.requestId, input.text, input.closing ?? null])).digest('base64url').slice(0, 26)
@@ -68,7 +85,6 @@ export async function sendReply(
     const before = await ownConversation(deps, input.agentId, input.conversationId);
     const limit = replyTextLimit[before.channel];
     if ([...input.text].length > limit) throw new TideError('invalid_request', `text: a ${before.channel} message is at most ${limit} characters`);
-    const agents = await getAgents(deps, [input.agentId]);
     const ctx = contextOf(deps);
     const after = transitions.reply(before, { messageId, text: input.text, closing: input.closing }, ctx);
     const message: StoredMessage = {
@@ -84,8 +100,11 @@ export async function sendReply(
       status: 'pending',
       statusAt: ctx.now.toISOString(),
     };
-    const outcome = await commitChange(deps, ctx, { before, after, agents, messages: [message] });
+    // A reply never moves the conversation between agents or states: no agent to read or write.
+    const also = options.remember ? [options.remember({ conversationId: input.conversationId, messageId })] : [];
+    const outcome = await commitChange(deps, ctx, { before, after, agents: [], messages: [message], also });
     if (outcome.committed) return { done: true, value: { messageId, repeated: false } };
+    refuseRepeat(outcome);
     if (outcome.conflicts.some((c) => c.name === `message:${messageId}`)) {
       const stored = await getMessage(deps, messageId);
       if (stored && Date.parse(stored.sentAt) > ctx.now.getTime() - sameRequestSeconds * 1000) {
@@ -99,28 +118,39 @@ export async function sendReply(
 }
 
 /** Closes the conversation; the customer's next message opens a new one. */
-export async function closeConversation(deps: Deps, agentId: string, conversationId: string): Promise<Conversation> {
-  const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.close(c, c, ctx) }));
+export async function closeConversation(deps: Deps, agentId: string, conversationId: string, options: CommandOptions = {}): Promise<Conversation> {
+  const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.close(c, c, ctx), ack: { conversationId } }), options);
   await releaseOpenConversation(deps, closed);
   return closed;
 }
 
 /** Hides the conversation until `at` (future, at most 30 days), freeing its slot. */
-export async function scheduleFollowUp(deps: Deps, agentId: string, conversationId: string, at: string): Promise<Conversation> {
-  return changeOwned(deps, 'followUp', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.followUp(c, at, ctx) }));
+export async function scheduleFollowUp(deps: Deps, agentId: string, conversationId: string, at: string, options: CommandOptions = {}): Promise<Conversation> {
+  return changeOwned(
+    deps,
+    'followUp',
+    agentId,
+    conversationId,
+    (c, _a, ctx) => {
+      const after = transitions.followUp(c, at, ctx);
+      return { after, ack: { conversationId, followUpAt: after.followUpAt } };
+    },
+    options,
+  );
 }
 
-export async function setConversationPriority(deps: Deps, agentId: string, conversationId: string, priority: number): Promise<Conversation> {
-  return changeOwned(deps, 'setPriority', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.setPriority(c, priority, ctx) }));
+export async function setConversationPriority(deps: Deps, agentId: string, conversationId: string, priority: number, options: CommandOptions = {}): Promise<Conversation> {
+  return changeOwned(deps, 'setPriority', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.setPriority(c, priority, ctx), ack: { conversationId, priority } }), options);
 }
 
 export type TransferTarget = { queue: string } | { agentId: string };
 
 /** Hands the conversation to a queue or an agent, with its history, SLA clock and priority. */
-export async function transferConversation(deps: Deps, agentId: string, conversationId: string, target: TransferTarget): Promise<Conversation> {
+export async function transferConversation(deps: Deps, agentId: string, conversationId: string, target: TransferTarget, options: CommandOptions = {}): Promise<Conversation> {
+  const ack = { conversationId };
   if ('queue' in target) {
     if (!queueSettings(deps.config, target.queue)) throw new TideError('not_found', `queue ${target.queue} does not exist`);
-    return changeOwned(deps, 'transfer', agentId, conversationId, (c, _agents, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx) }));
+    return changeOwned(deps, 'transfer', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx), ack }), options);
   }
   if (target.agentId === agentId) throw new TideError('invalid_request', 'agentId: cannot transfer to yourself');
   if (!(await getAgent(deps, target.agentId, false))) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
@@ -132,8 +162,8 @@ export async function transferConversation(deps: Deps, agentId: string, conversa
     (c, agents, ctx) => {
       const receiver = agents.find((a) => a.agentId === target.agentId);
       if (!receiver) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
-      return { after: transitions.transferToAgent(c, receiver, ctx) };
+      return { after: transitions.transferToAgent(c, receiver, ctx), ack };
     },
-    [target.agentId],
+    { ...options, preload: [agentId, target.agentId] },
   );
 }

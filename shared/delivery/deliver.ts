@@ -18,25 +18,28 @@ export type DeliveryOutcome = 'sent' | 'delivered' | 'failed' | 'retry' | 'skipp
  * One delivery attempt of an outbound message, run from the delivery queue, never from the
  * agent's request: a slow or failing channel delays only its own messages. Transient failures
  * go back to the queue with a growing delay (`retryDelaySeconds`) for up to 24 hours; permanent
- * ones make the message `failed` with the provider's code. A job for a message that is no longer
- * pending (a duplicate job) does nothing.
+ * ones make the message `failed` with the provider's code. Delivery is at least once: a job the
+ * stream handed over twice may send twice (the receiver dedupes by `messageId`), but the status
+ * only moves forward.
  */
 export async function deliverOutbound(deps: Deps, job: DeliveryJob): Promise<DeliveryOutcome> {
-  const message = await getMessage(deps, job.messageId);
-  if (!message || message.direction !== 'out' || message.status !== 'pending') return 'skipped';
+  // The job carries the message; an old job without it reads it (and skips one no longer pending).
+  const message: StoredMessage | undefined = job.message ? { messageId: job.messageId, ...job.message } : await getMessage(deps, job.messageId);
+  if (!message || message.direction !== 'out' || (!job.message && message.status !== 'pending')) return 'skipped';
   const channel = outboundChannel(message.channel);
   const outcome: SendOutcome = channel
     ? await channel.send(deps, message)
     : { kind: 'failed', code: 'channel_not_configured', message: `Tide cannot send on ${message.channel}` };
   if (outcome.kind === 'sent') {
     const status = outcome.delivered ? 'delivered' : 'sent';
+    // Conditional on the status not being past it: a duplicate job's second send changes nothing.
     await moveStatus(deps, message, status, { attempts: job.attempt, ...(outcome.providerMessageId ? { providerMessageId: outcome.providerMessageId } : {}) });
     return status;
   }
   const age = deps.clock.now().getTime() - Date.parse(message.sentAt);
   if (outcome.kind === 'retry' && age < giveUpAfterSeconds * 1000) {
     logger.warn('delivery will be retried', { messageId: message.messageId, attempt: job.attempt, reason: outcome.reason });
-    await deps.deliveries.enqueue([{ messageId: message.messageId, attempt: job.attempt + 1 }], retryDelaySeconds(job.attempt));
+    await deps.deliveries.enqueue([{ ...job, attempt: job.attempt + 1 }], retryDelaySeconds(job.attempt));
     return 'retry';
   }
   const error = outcome.kind === 'failed' ? { code: outcome.code, message: outcome.message } : { code: 'gave_up', message: `not delivered after ${job.attempt} attempts in 24 hours` };

@@ -21,9 +21,9 @@ export type FollowUp =
   /** A timer was armed: its schedule must exist. */
   | { kind: 'arm'; conversationId: string; gen: number; at: string }
   /** A new outbound message: hand it to the delivery queue. */
-  | { kind: 'deliver'; messageId: string }
-  /** An outbound message's delivery status moved: tell the agent holding the conversation. */
-  | { kind: 'delivery'; conversationId: string; messageId: string; status: DeliveryStatus; error?: StoredMessage['error'] };
+  | { kind: 'deliver'; message: StoredMessage }
+  /** An outbound message's delivery status moved: tell the agent who sent it, if they still hold it. */
+  | { kind: 'delivery'; conversationId: string; messageId: string; agentId?: string; status: DeliveryStatus; error?: StoredMessage['error'] };
 
 export function followUpsOf(change: Change): FollowUp[] {
   switch (change.table) {
@@ -77,9 +77,9 @@ function agentFollowUps(before: Agent | undefined, after: Agent | undefined): Fo
 
 function messageFollowUps(before: StoredMessage | undefined, after: StoredMessage | undefined): FollowUp[] {
   if (!after || after.direction !== 'out' || !after.status) return [];
-  if (!before && after.status === 'pending') return [{ kind: 'deliver', messageId: after.messageId }];
+  if (!before && after.status === 'pending') return [{ kind: 'deliver', message: after }];
   if (before && before.status !== after.status) {
-    return [{ kind: 'delivery', conversationId: after.conversationId, messageId: after.messageId, status: after.status, error: after.error }];
+    return [{ kind: 'delivery', conversationId: after.conversationId, messageId: after.messageId, agentId: after.agentId, status: after.status, error: after.error }];
   }
   return [];
 }

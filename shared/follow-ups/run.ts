@@ -1,6 +1,6 @@
 import { getAgents } from '../agent/agent-store.js';
-import { getConversations } from '../conversation/conversation-store.js';
 import { getMessage } from '../conversation/message-store.js';
+import type { DeliveryJob } from '../delivery/delivery-queue.js';
 import type { Conversation } from '../conversation/model.js';
 import { postToAgent, pushWorklist } from '../push/worklist.js';
 import { routeQueue, type RoutingHints } from '../routing/route-queue.js';
@@ -40,7 +40,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
   const routes = new Map<string, { conversations: Map<string, Conversation>; agents: Map<string, NonNullable<RoutingHints['agents']>[number]> }>();
   const pushes = new Map<string, { messages: Map<string, Conversation> }>();
   const arms = new Map<string, { gen: number; at: string }>();
-  const deliveries = new Set<string>();
+  const deliveries = new Map<string, DeliveryJob>();
   const statuses: Array<Extract<FollowUp, { kind: 'delivery' }>> = [];
   const newest = (map: Map<string, Conversation>, c: Conversation) => {
     const seen = map.get(c.conversationId);
@@ -71,9 +71,11 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
         if (!seen || seen.gen < f.gen) arms.set(f.conversationId, { gen: f.gen, at: f.at });
         break;
       }
-      case 'deliver':
-        deliveries.add(f.messageId);
+      case 'deliver': {
+        const { messageId, conversationId, channel, direction, to, text, sentAt, agentId } = f.message;
+        deliveries.set(messageId, { messageId, attempt: 1, message: { conversationId, channel, direction, to, text, sentAt, agentId } });
         break;
+      }
       case 'delivery':
         statuses.push(f);
         break;
@@ -92,7 +94,9 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
   await settle(
     [...routes].map(async ([queue, hints]) => {
       const pass = await routeQueue(deps, queue, { conversations: [...hints.conversations.values()], agents: [...hints.agents.values()] });
-      if (pass.roomLeft) recheck.push(queue);
+      // Only a pass for capacity that appeared can have missed work queued just before it (the
+      // index lagging); a pass for new work saw that work in the change itself.
+      if (pass.roomLeft && hints.agents.size > 0) recheck.push(queue);
     }),
     true,
   );
@@ -111,7 +115,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
     ),
     true,
   );
-  if (deliveries.size > 0) await settle([deps.deliveries.enqueue([...deliveries].map((messageId) => ({ messageId, attempt: 1 })))], true);
+  if (deliveries.size > 0) await settle([deps.deliveries.enqueue([...deliveries.values()])], true);
   if (statuses.length > 0) await settle([pushDeliveryStatuses(deps, statuses)], false);
   if (failures.length > 0) throw new FollowUpError(failures);
 }
@@ -129,20 +133,18 @@ async function messageFrames(deps: Deps, conversations: readonly Conversation[])
   );
 }
 
-/** `delivery` frames to the agents holding the conversations (nobody to tell for a closed one). */
+/**
+ * `delivery` frames to the agents who sent the messages, when they still hold the conversations
+ * (their `holds` says so; nobody to tell for a closed one or an automatic message).
+ */
 async function pushDeliveryStatuses(deps: Deps, statuses: ReadonlyArray<Extract<FollowUp, { kind: 'delivery' }>>): Promise<void> {
-  const conversations = await getConversations(deps, statuses.map((s) => s.conversationId));
-  const holder = new Map(conversations.flatMap((c) => (c.assignedTo ? [[c.conversationId, c.assignedTo] as const] : [])));
-  const agents = await getAgents(deps, [...new Set(holder.values())], false);
+  const agents = await getAgents(deps, [...new Set(statuses.flatMap((s) => (s.agentId ? [s.agentId] : [])))], false);
   await Promise.all(
-    agents.map((agent) =>
-      postToAgent(
-        deps,
-        agent,
-        statuses
-          .filter((s) => holder.get(s.conversationId) === agent.agentId)
-          .map((s) => ({ type: 'delivery', conversationId: s.conversationId, messageId: s.messageId, status: s.status, ...(s.error ? { error: s.error } : {}) })),
-      ),
-    ),
+    agents.map((agent) => {
+      const frames = statuses
+        .filter((s) => s.agentId === agent.agentId && agent.holds?.[s.conversationId])
+        .map((s) => ({ type: 'delivery', conversationId: s.conversationId, messageId: s.messageId, status: s.status, ...(s.error ? { error: s.error } : {}) }));
+      return frames.length ? postToAgent(deps, agent, frames) : undefined;
+    }),
   );
 }

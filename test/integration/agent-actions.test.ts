@@ -22,7 +22,7 @@ const setup = async () => {
 };
 
 const act = (deps: TestDeps, frame: unknown, connectionId = 'conn-ann') =>
-  performAgentAction(deps, connectionId, typeof frame === 'string' ? frame : JSON.stringify(frame)) as Promise<Record<string, unknown>>;
+  performAgentAction(deps, { connectionId }, typeof frame === 'string' ? frame : JSON.stringify(frame)) as Promise<Record<string, unknown>>;
 
 const outbound = async (deps: TestDeps) =>
   (((await deps.db.send(new ScanCommand({ TableName: deps.tables.messages, ConsistentRead: true }))).Items ?? []) as StoredMessage[]).filter((m) => m.direction === 'out');

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { violations } from '../../sim/invariants.js';
+import { computeMetrics, dayTime, relativeTimes, type MetricsInput, type PolicyResult } from '../../sim/metrics.js';
+import { policies } from '../../sim/policies.js';
+import { generateWorkload } from '../../sim/workload.js';
+
+/** A run in which nothing happened: every invariant holds. */
+function cleanResult(): PolicyResult {
+  const workload = generateWorkload({ conversations: 1, agents: 1 });
+  const input: MetricsInput = {
+    policy: policies[0]!,
+    workload,
+    contacts: [],
+    dayStart: 0,
+    dayEnd: workload.dayMs,
+    endedAt: workload.dayMs,
+    closedBy: new Map(),
+    repliedConversations: new Set(),
+    timerEvents: {},
+    capacity: { maxActiveSeen: 0, observations: 0, overMax: 0, overPreferredUnexplained: 0, counterDrift: 0 },
+    counters: {
+      missedPushes: 0, frameMismatches: 0, sweepAssigned: 0, repairedAgents: 0, presenceChecks: 0, droppedAgents: 0, staleActions: 0,
+      domainErrors: 0, looks: 0, composeMs: 0, onShiftMs: 0, replies: 0, wastedReplies: 0, staleItemsSeen: 0, staleItemsInBreachTier: 0, stalePicks: 0,
+    },
+    finalStates: {},
+    openWaitingOnAgent: 0,
+    slaSeconds: 120,
+    evidence: [],
+    domainLog: { tally: {}, examples: [] },
+    timersCreated: 0,
+    pushes: 0,
+    frames: {},
+    followUps: { settles: 0, rounds: 0, records: 0, followUps: 0, failedBatches: 0, rechecks: 0, recheckAssigned: 0, streamCalls: 0, unmarkedRecords: 0 },
+    deliveriesQueued: 0,
+    dbCalls: 0,
+    callsBy: {},
+    timeline: [],
+    floor: { samples: 0, onShift: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 },
+    wallMs: 0,
+  };
+  return computeMetrics(input);
+}
+
+describe('sim invariants', () => {
+  it('a clean run breaks none', () => {
+    expect(violations(cleanResult())).toEqual([]);
+  });
+
+  it('names each broken rule with its count', () => {
+    const r = cleanResult();
+    r.metrics.capacity.overMax = 2;
+    r.diagnostics.missedPushes = 1;
+    r.diagnostics.floor.idleWithCapacity = 3;
+    r.diagnostics.domainErrors = 1;
+    r.diagnostics.followUps.unmarkedRecords = 4;
+    const broken = violations(r);
+    expect(broken).toHaveLength(5);
+    expect(broken[0]).toMatch(/active above maxLoad: 2$/);
+    expect(broken.join('\n')).toMatch(/missed push.*: 1/);
+    expect(broken.join('\n')).toMatch(/lost wake-up.*: 3/);
+  });
+
+  it('KPIs are measurements, not failures', () => {
+    const r = cleanResult();
+    r.metrics.abandoned = 500;
+    r.diagnostics.staleActions = 3;
+    expect(violations(r)).toEqual([]);
+  });
+});
+
+describe('sim times of day', () => {
+  const start = Date.parse('2030-01-02T08:00:00.000Z');
+  it('formats offsets from the day start', () => {
+    expect(dayTime(start, start)).toBe('00:00:00');
+    expect(dayTime(start + 3_723_400, start)).toBe('01:02:03');
+    expect(dayTime(start - 60_000, start)).toBe('-00:01:00');
+  });
+
+  it('turns every ISO timestamp in evidence into a time of day, leaving the rest', () => {
+    expect(
+      relativeTimes({ at: '2030-01-02T09:30:00.000Z', list: ['2030-01-02T08:00:05Z', 'text', 7], nested: { rank: '3:000001', none: null } }, start),
+    ).toEqual({ at: '01:30:00', list: ['00:00:05', 'text', 7], nested: { rank: '3:000001', none: null } });
+  });
+});
