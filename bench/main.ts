@@ -11,6 +11,7 @@
  * Figures are printed, not asserted; the run fails (exit 1) when a section cannot run or when an
  * invariant the busy hour checks is broken.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,6 +56,17 @@ function parseArgs(argv: string[]) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+/** The code measured: HEAD and whether the work tree differs from it (the figures move with the code). */
+function revision(): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return {};
+  }
+}
+const code = revision();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = Date.now();
 const results: Record<string, unknown> = {
@@ -62,6 +74,7 @@ const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     seed: args.seed,
     quick: args.quick,
+    ...code,
     messages: args.messages,
     node: process.versions.node,
     cpus: cpus().length,
@@ -101,7 +114,7 @@ async function section<T>(n: number, name: string, run: () => Promise<T>, render
 
 print(
   `Tide benchmark: seed ${args.seed}${args.quick ? ', quick' : ''}; ${cpus().length} cores, node ${process.versions.node}, ` +
-    `load average ${load1()} at start; local stack (DynamoDB Local is not DynamoDB)`,
+    `load average ${load1()} at start; code ${code.commit ?? '?'}${code.dirty ? ' + uncommitted changes' : ''}; local stack (DynamoDB Local is not DynamoDB)`,
 );
 if (load1() > 1) print('note: the machine is already busy (load average above 1): timings will be slower and noisier');
 print('');

@@ -138,3 +138,15 @@ export function treeCpuDelta(before: Map<number, number>, after: Map<number, num
   for (const [p, s] of after) seconds += s - (before.get(p) ?? 0);
   return seconds;
 }
+
+/** CPU seconds the whole machine has been busy (all cores; /proc/stat: everything but idle and iowait). */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}

@@ -13,7 +13,7 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localCredentials, localRegion } from '../../infra/local/dynamodb.js';
 import { difference, type CapacitySnapshot, type CommandTally } from '../../shared/storage/capacity-meter.js';
 import { BenchAgent, FrameHub, postInbound, type Frame, type Posted, type WorklistLike } from '../lib/agents.js';
-import { treeCpuByPid, treeCpuDelta } from '../lib/proc.js';
+import { machineBusySeconds, treeCpuByPid, treeCpuDelta } from '../lib/proc.js';
 import { startCountingReceiver, type CountingReceiver } from '../lib/receiver.js';
 import { startStackProcess, type StackProcess } from '../lib/stack-process.js';
 import { num, percentile, pool, rng, round, sleep, summarize, table, type Summary } from '../lib/util.js';
@@ -39,11 +39,11 @@ const replyDelayMs = 200;
 const closeAbove = 3;
 const postTimeoutMs = 10_000;
 const actionTimeoutMs = 10_000;
-/** After the last arrival, the step waits this long at most for pushes, assignments and actions. */
+/** After the last arrival, the step waits this long at most for pushes, assignments and actions (quick: half). */
 const drainMaxMs = 10_000;
 /** Before each measured step: this rate for this long, then every conversation closed (JIT and caches warm). */
 const warmUp = { rate: 20, seconds: 2 };
-/** Then the stack's idle CPU is measured over this long. */
+/** Then the stack's idle CPU is measured over this long (quick: half). */
 const idleMs = 2_000;
 /** A follow-up whose `message` frame has not come this long after its scheduled time: "push never came". */
 const pushTimeoutMs = 10_000;
@@ -137,6 +137,8 @@ export interface BusyHourStep {
   setup: { startupMs: number; connectMs: number; drainMs: number; warmUpMessages: number; warmUpResetMs: number; resetComplete: boolean; loadAverageBefore: number; loadAverageAfter: number };
   sent: number;
   accepted: number;
+  /** Accepted + POSTs timed out on the client (still processed by the stack): the divisor of every per-message figure. */
+  inbound: number;
   newCustomers: number;
   followUps: number;
   substitutedFollowUps: number;
@@ -180,6 +182,8 @@ export interface BusyHourStep {
     loadgenSeconds: number;
     loadgenSecondsPer1000: number;
     loadgenPercentOfCore: number;
+    /** Other processes on the machine during the window, % of one core (anything above a few % makes the step noisy). */
+    otherPercentOfCore?: number;
   };
   dynamodb: {
     calls: number;
@@ -638,7 +642,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     // The stack's CPU with nothing to do (stream and queue pollers, sweep timer): a fixed cost per second.
     const idleBefore = treeCpuByPid(stack.pid);
     const idleStart = performance.now();
-    await sleep(idleMs);
+    await sleep(options.quick ? idleMs / 2 : idleMs);
     const idlePercent = (treeCpuDelta(idleBefore, treeCpuByPid(stack.pid)) / ((performance.now() - idleStart) / 1000)) * 100;
     const loadBefore = loadavg()[0]!;
 
@@ -648,6 +652,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const statsBefore = await devStats(stack.httpUrl);
     const cpuBefore = treeCpuByPid(stack.pid);
     const selfBefore = process.cpuUsage();
+    const machineBefore = machineBusySeconds();
     const deliveredBefore = receiver.delivered();
     const t0 = performance.now();
     const { start, lastDue, posts } = await run.arrivals(rate, seconds, `s${rate}`);
@@ -662,7 +667,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       }
       return true;
     };
-    while (!settled() && performance.now() < lastDue + drainMaxMs) await sleep(50);
+    while (!settled() && performance.now() < lastDue + (options.quick ? drainMaxMs / 2 : drainMaxMs)) await sleep(50);
     const drainEnd = performance.now();
     const drainMs = drainEnd - lastDue;
     run.mode = 'stopped';
@@ -671,6 +676,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const statsAfter = await devStats(stack.httpUrl);
     const cpuAfter = treeCpuByPid(stack.pid);
     const self = process.cpuUsage(selfBefore);
+    const machineAfter = machineBusySeconds();
     const windowSeconds = (performance.now() - t0) / 1000;
     const loadAfter = loadavg()[0]!;
     // A follow-up without its push by now is late or lost: wait for it until the stack has gone
@@ -767,13 +773,18 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     }
 
     const n = accepted.length;
-    const per = (x: number) => (n ? x / n : 0);
+    // What the stack took in: accepted messages, and the POSTs this client gave up on after 10 s
+    // (the gateway still runs them to the end, so they cost what accepted ones do).
+    const inbound = n + postTimeouts;
+    const per = (x: number) => (inbound ? x / inbound : 0);
     const ddb = difference(statsAfter.dynamodb, statsBefore.dynamodb);
     const perTally = (t: CommandTally) => ({ calls: per(t.calls), failures: per(t.failures), readUnits: per(t.readUnits), writeUnits: per(t.writeUnits) });
     const sqs = minusCounts(statsAfter.sqs, statsBefore.sqs);
     const scheduler = minusCounts(statsAfter.scheduler, statsBefore.scheduler);
     const stackSeconds = treeCpuDelta(cpuBefore, cpuAfter);
     const loadgenSeconds = (self.user + self.system) / 1e6;
+    // Whatever else ran on the machine meanwhile (other tests, benchmarks): it took CPU from the stack.
+    const otherSeconds = machineBefore !== undefined && machineAfter !== undefined ? Math.max(0, machineAfter - machineBefore - stackSeconds - loadgenSeconds) : undefined;
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
     const errorsTotal = sum(non2xx) + postTimeouts + postNetworkErrors + actionErrorCount + tally.actionTimeouts + pushNeverCame;
     const step: BusyHourStep = {
@@ -791,6 +802,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       },
       sent: tally.messages.length,
       accepted: n,
+      inbound,
       newCustomers: accepted.filter((m) => m.kind === 'new').length,
       followUps: accepted.filter((m) => m.kind === 'follow-up').length,
       substitutedFollowUps: tally.substitutedFollowUps,
@@ -829,6 +841,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
         loadgenSeconds: round(loadgenSeconds, 2) ?? 0,
         loadgenSecondsPer1000: round(per(loadgenSeconds) * 1000, 2) ?? 0,
         loadgenPercentOfCore: round((loadgenSeconds / windowSeconds) * 100, 0) ?? 0,
+        otherPercentOfCore: otherSeconds === undefined ? undefined : round((otherSeconds / windowSeconds) * 100, 0),
       },
       dynamodb: {
         calls: ddb.calls,
@@ -903,7 +916,7 @@ export async function runBusyHour(options: BusyHourOptions): Promise<BusyHourRes
       closeWhileHoldingMoreThan: closeAbove,
       rates,
       secondsPerStep: seconds,
-      drainMaxMs,
+      drainMaxMs: options.quick ? drainMaxMs / 2 : drainMaxMs,
       warmUp: `${warmUp.rate} msg/s for ${warmUp.seconds} s, then everything closed; not counted`,
       timeouts: { postMs: postTimeoutMs, actionMs: actionTimeoutMs },
       stackPerStep: 'a fresh stack (npm start as a child process, TIDE_METER_CAPACITY=1) per step',
@@ -959,8 +972,8 @@ export function printBusyHour(r: BusyHourResult): string {
     ]),
   );
   const resources = table(
-    '5c. Resources and calls per inbound message (stack = its Node process + the DynamoDB Local JVM; CPU % of one core, 2 cores = 200 %)',
-    ['offered msg/s', 'stack CPU s / 1k msgs', '(above idle)', 'stack CPU %', '(idle)', 'Node / JVM %', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires', 'load avg'],
+    '5c. Resources and calls per inbound message (accepted + timed-out POSTs, which the stack still processed; stack = its Node process + the DynamoDB Local JVM; CPU % of one core, 2 cores = 200 %)',
+    ['offered msg/s', 'stack CPU s / 1k msgs', '(above idle)', 'stack CPU %', '(idle)', 'Node / JVM %', 'load gen CPU s / 1k msgs', 'load gen CPU %', 'DDB calls', 'WRU', 'RRU', 'failed DDB calls', 'SQS calls', 'Scheduler calls', 'timer fires', 'other processes CPU %', 'load avg'],
     r.steps.map((t) => [
       String(t.offeredPerSecond),
       num(t.cpu.stackSecondsPer1000, 1),
@@ -977,6 +990,7 @@ export function printBusyHour(r: BusyHourResult): string {
       num(t.sqsCallsPerInbound, 2),
       num(t.schedulerCallsPerInbound, 2),
       num(t.firesPerInbound, 2),
+      t.cpu.otherPercentOfCore === undefined ? '-' : `${t.cpu.otherPercentOfCore}%`,
       `${num(t.setup.loadAverageBefore, 1)}→${num(t.setup.loadAverageAfter, 1)}`,
     ]),
   );
