@@ -58,7 +58,9 @@ export async function startStackProcess(options: StackProcessOptions): Promise<S
 
   const started = performance.now();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+  // TIDE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the stack under load.
+  const nodeArgs = (process.env.TIDE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'infra/local/main.ts'], {
     cwd: options.projectRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

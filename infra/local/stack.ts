@@ -185,7 +185,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           // Routing and pushes are what agents wait for; timers and deliveries can wait a little.
           // An idle stream is polled less and less often (AWS polls each shard 4 times a second).
           idlePollMs: consumer.handler === 'work-changes' ? 10 : 50,
-          maxIdlePollMs: consumer.handler === 'work-changes' ? 80 : 250,
+          maxIdlePollMs: consumer.handler === 'work-changes' ? 160 : 500,
+          busyPollMs: 10,
           onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
         });
         stops.push(() => poller.stop());
@@ -198,7 +199,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         queueUrl: sqs.queueUrl(queue.id),
         handler: (await load(queue.consumer)) as never,
         batchSize: queue.batchSize,
-        concurrency: 4,
+        concurrency: 2,
+        // Long polls return as soon as a job arrives; a long wait costs nothing but idle requests.
+        waitTimeSeconds: 5,
       });
       stops.push(() => poller.stop());
     }

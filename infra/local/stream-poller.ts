@@ -68,6 +68,12 @@ export interface StreamPollerOptions {
    * growth). An idle stack then costs little CPU, while a busy one polls at the short interval.
    */
   maxIdlePollMs?: number;
+  /**
+   * After a batch, wait this long before reading again (default 0): the records that arrive
+   * meanwhile come as one batch, so their follow-ups coalesce, as a batching window would. The
+   * first record after a quiet spell still goes out at once.
+   */
+  busyPollMs?: number;
   /** ESM MaximumRetryAttempts: -1 (default) retries forever; n >= 0 gives up on a batch after n retries and calls onDiscard. */
   maximumRetryAttempts?: number;
   /** The ESM's on-failure destination: called with the discarded batch (like an SQS/SNS destination record). */
@@ -141,6 +147,7 @@ function resolveConfig(options: StreamPollerOptions): PollerConfig {
     batchSize: options.batchSize ?? 100,
     idlePollMs: options.idlePollMs ?? 25,
     maxIdlePollMs: Math.max(options.maxIdlePollMs ?? 0, options.idlePollMs ?? 25),
+    busyPollMs: options.busyPollMs ?? 0,
     maximumRetryAttempts: options.maximumRetryAttempts ?? -1,
     onDiscard: options.onDiscard,
     onError: options.onError ?? warn('handler failed; retrying'),
@@ -378,6 +385,7 @@ class StreamPoller implements RunningStreamPoller {
         // Busy: poll again as soon as the batch is settled, without the idle wait.
         idleWait = this.#config.idlePollMs;
         if (!(await this.#deliver(read.records))) return;
+        if (this.#config.busyPollMs > 0 && !read.closed) await this.#idle.sleep(this.#config.busyPollMs);
       } else if (!read.closed) {
         shard.caughtUpAt = sentAt;
         this.#settleDrains();

@@ -75,10 +75,12 @@ async function perform(deps: Deps, agentId: string, action: AgentAction, request
     }
     case 'close':
       await closeConversation(deps, agentId, action.conversationId, options);
+      await pushBeforeAck(deps, agentId);
       return ack({ conversationId: action.conversationId });
     case 'transfer': {
       const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
       await transferConversation(deps, agentId, action.conversationId, target, options);
+      await pushBeforeAck(deps, agentId);
       return ack({ conversationId: action.conversationId });
     }
     case 'setPriority': {
@@ -94,6 +96,15 @@ async function perform(deps: Deps, agentId: string, action: AgentAction, request
       return ack();
   }
 }
+
+/**
+ * A conversation that left the agent's list must not come back in a frame the client receives
+ * after the ack: a push already in flight (its `seq` taken before the change) could. A push with
+ * a `seq` taken now goes out first, so any older one that arrives after it is ignored (lower seq).
+ * Best effort: the change stream pushes too.
+ */
+const pushBeforeAck = (deps: Deps, agentId: string) =>
+  pushWorklist(deps, agentId).catch((error: Error) => logger.warn('push before ack failed', { agentId, error: error.name }));
 
 const requestIdOf = (body: unknown): string | undefined => {
   const id = (body as { requestId?: unknown } | null)?.requestId;

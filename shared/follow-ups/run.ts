@@ -90,33 +90,33 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
       else logger.warn('push follow-up failed', { error: (result.reason as Error)?.name });
     }
   };
-  const recheck: string[] = [];
-  await settle(
-    [...routes].map(async ([queue, hints]) => {
-      const pass = await routeQueue(deps, queue, { conversations: [...hints.conversations.values()], agents: [...hints.agents.values()] });
-      // Only a pass for capacity that appeared can have missed work queued just before it (the
-      // index lagging); a pass for new work saw that work in the change itself.
-      if (pass.roomLeft && hints.agents.size > 0) recheck.push(queue);
-    }),
-    true,
-  );
-  // Best effort: should the recheck be lost, the sweep is the net.
+  // All at once: a push never waits for a routing pass (an agent given work by this pass gets
+  // its push from the assignment's own change), nor a schedule for either.
   const delay = deps.config.routing.recheckAfterSeconds;
-  if (recheck.length > 0 && delay > 0) await settle([deps.rechecks.enqueue(recheck.map((queue) => ({ queue })), delay)], false);
-  await settle(
-    [...pushes].map(async ([agentId, push]) =>
-      pushWorklist(deps, agentId, { before: await messageFrames(deps, [...push.messages.values()]) }),
+  await Promise.all([
+    settle(
+      [...routes].map(async ([queue, hints]) => {
+        const pass = await routeQueue(deps, queue, { conversations: [...hints.conversations.values()], agents: [...hints.agents.values()] });
+        // Only a pass for capacity that appeared can have missed work queued just before it (the
+        // index lagging); a pass for new work saw that work in the change itself. Best effort:
+        // should the recheck be lost, the sweep is the net.
+        if (pass.roomLeft && hints.agents.size > 0 && delay > 0) await deps.rechecks.enqueue([{ queue }], delay).catch((error: Error) => logger.warn('recheck not queued', { queue, error: error.name }));
+      }),
+      true,
     ),
-    false,
-  );
-  await settle(
-    [...arms].map(([conversationId, { gen, at }]) =>
-      deps.timers.schedule(conversationTimerName(conversationId, gen), new Date(at), { kind: 'conversation', conversationId, gen }),
+    settle(
+      [...pushes].map(async ([agentId, push]) => pushWorklist(deps, agentId, { before: await messageFrames(deps, [...push.messages.values()]) })),
+      false,
     ),
-    true,
-  );
-  if (deliveries.size > 0) await settle([deps.deliveries.enqueue([...deliveries.values()])], true);
-  if (statuses.length > 0) await settle([pushDeliveryStatuses(deps, statuses)], false);
+    settle(
+      [...arms].map(([conversationId, { gen, at }]) =>
+        deps.timers.schedule(conversationTimerName(conversationId, gen), new Date(at), { kind: 'conversation', conversationId, gen }),
+      ),
+      true,
+    ),
+    deliveries.size > 0 ? settle([deps.deliveries.enqueue([...deliveries.values()])], true) : undefined,
+    statuses.length > 0 ? settle([pushDeliveryStatuses(deps, statuses)], false) : undefined,
+  ]);
   if (failures.length > 0) throw new FollowUpError(failures);
 }
 
