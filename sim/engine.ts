@@ -1,5 +1,6 @@
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createTables } from '../infra/local/dynamodb.js';
+import { createTables, localCredentials, localRegion } from '../infra/local/dynamodb.js';
 import { getAgent, getAgents, upsertAgentProfile } from '../shared/agent/agent-store.js';
 import { registerConnection } from '../shared/agent/connections.js';
 import { connectionGone } from '../shared/agent/presence.js';
@@ -56,6 +57,8 @@ export const reconnectEveryMs = 110 * 60_000;
 
 export interface RunOptions {
   endpoint: string;
+  /** Delete the policy's tables when done (on a DynamoDB Local that outlives the run). */
+  dropTables?: boolean;
   workload: Workload;
   policy: Policy;
   tablePrefix: string;
@@ -121,572 +124,589 @@ class CountingDeliveries implements DeliveryQueue {
 }
 
 export async function runPolicy(options: RunOptions): Promise<PolicyResult> {
+  if (Date.parse(options.workload.dayStart) < Date.now()) {
+    // DynamoDB Local deletes TTL'd items (connections) by the wall clock.
+    throw new Error(`the virtual day must not start before the wall clock (${options.workload.dayStart}): DynamoDB Local would expire its connections`);
+  }
+  // Routing breaks ties at random: seeded, so that a seed's run is the same every time.
+  const restoreRandom = seedMathRandom(hash32(`tide-sim:${options.routingSeed ?? options.workload.options.seed}`));
+  try {
+    return await simulate(options);
+  } finally {
+    restoreRandom();
+  }
+}
+
+async function simulate(options: RunOptions): Promise<PolicyResult> {
   const started = Date.now();
   const { workload, policy } = options;
   const dayStart = Date.parse(workload.dayStart);
   const dayEnd = dayStart + workload.dayMs;
-  if (dayStart < Date.now()) {
-    // DynamoDB Local deletes TTL'd items (connections) by the wall clock.
-    throw new Error(`the virtual day must not start before the wall clock (${workload.dayStart}): DynamoDB Local would expire its connections`);
+  const config = policyConfig(policy, workload.agents);
+  const env = await createTables(options.endpoint, options.tablePrefix);
+  const full = { ...env, [environment.dynamodbEndpoint]: options.endpoint, AWS_REGION: 'us-east-1' };
+  const tables = tableNamesFromEnv(full);
+  const followUps = await SimFollowUps.open(options.endpoint, tables);
+  const db = createDocumentClient(full);
+  let dbCalls = 0;
+  /** DynamoDB calls by what caused them (a domain entry point, the follow-ups, or the simulated agents' reads). */
+  const callsBy: Record<string, number> = {};
+  let phase = 'setup';
+  const send = db.send.bind(db) as (...args: unknown[]) => Promise<unknown>;
+  (db as unknown as { send: (...args: unknown[]) => Promise<unknown> }).send = (...args: unknown[]) => {
+    dbCalls += 1;
+    callsBy[phase] = (callsBy[phase] ?? 0) + 1;
+    followUps.written(args[0]);
+    return send(...args);
+  };
+
+  const clock = new VirtualClock(dayStart);
+  const timers = new VirtualScheduler(clock);
+  const now = () => clock.epochMs;
+  const at = (ms: number) => dayTime(ms, dayStart);
+
+  // ---- observations -----------------------------------------------------------------------
+  const agents = new Map<string, SimAgent>();
+  const contacts: Contact[] = [];
+  const byConversation = new Map<string, Contact>();
+  const repliedConversations = new Set<string>();
+  const closedBy = new Map<string, 'agent' | 'classifier' | 'autoClose'>();
+  const everInactiveUnder = new Set<string>(); // `${agentId}|${conversationId}`
+  const timerEvents: Record<string, number> = {};
+  const timeline: TimelinePoint[] = [];
+  const floor = { samples: 0, onShift: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 };
+  const evidence: Evidence[] = [];
+  const note = (kind: string, detail: Record<string, unknown>) => {
+    if (evidence.filter((e) => e.kind === kind).length < 5) evidence.push({ kind, at: at(now()), detail: relativeTimes(detail, dayStart) as Record<string, unknown> });
+  };
+  const capacity = {
+    maxActiveSeen: 0,
+    observations: 0,
+    overMax: 0,
+    overPreferredUnexplained: 0,
+    counterDrift: 0,
+  };
+  const counters = {
+    missedPushes: 0,
+    /** Looks where the agent's latest work-list frame did not show what the tables hold. */
+    frameMismatches: 0,
+    sweepAssigned: 0,
+    /** Agents whose load the sweep found drifted and repaired. */
+    repairedAgents: 0,
+    /** Presence checks the sweep started or ran (on-shift agents always have a live connection here). */
+    presenceChecks: 0,
+    /** On-shift agents Tide set offline (a presence check that went through). */
+    droppedAgents: 0,
+    staleActions: 0,
+    domainErrors: 0,
+    looks: 0,
+    composeMs: 0,
+    closeTaskMs: 0,
+    onShiftMs: 0,
+    replies: 0,
+    wastedReplies: 0,
+    /** Items seen in work lists flagged stale by Tide's timer, and how many of them still ranked in the breached tier. */
+    staleItemsSeen: 0,
+    staleItemsInBreachTier: 0,
+    /** Agent picks (first actionable item) that were stale. */
+    stalePicks: 0,
+  };
+
+  const checkLoad = (agentId: string, active: number, preferred: number, max: number, activeIds: string[], source: string) => {
+    capacity.observations += 1;
+    capacity.maxActiveSeen = Math.max(capacity.maxActiveSeen, active);
+    if (active > max) {
+      capacity.overMax += 1;
+      note('overMax', { agentId, active, max, source });
+    }
+    const reactivated = activeIds.filter((id) => everInactiveUnder.has(`${agentId}|${id}`)).length;
+    if (active > preferred && active - preferred > reactivated) {
+      capacity.overPreferredUnexplained += 1;
+      note('overPreferredUnexplained', { agentId, active, preferred, reactivated, source, activeIds });
+    }
+  };
+
+  const pusher = new SimPusher((agentId, frame) => {
+    if (frame.type !== 'worklist') return;
+    const f = frame as unknown as WorklistFrameSeen;
+    for (const item of f.items) if (item.state === 'inactive') everInactiveUnder.add(`${agentId}|${item.conversationId}`);
+    const activeIds = f.items.filter((i) => i.state === 'active').map((i) => i.conversationId);
+    checkLoad(agentId, f.agent.active, f.agent.preferredConcurrency, f.agent.maxLoad, activeIds, `push seq ${f.seq}`);
+    const agent = agents.get(agentId);
+    if (agent) agent.dirty = true;
+  });
+
+  const rechecks = new SimRechecks();
+  const deliveries = new CountingDeliveries();
+  const deps: Deps & { rechecks: SimRechecks } = {
+    db,
+    tables,
+    config,
+    clock,
+    pusher,
+    http: async () => ({ status: 200 }),
+    timers,
+    // The simulated channel has a literal secret: nothing to read.
+    secrets: { read: async () => { throw new Error('no Secrets Manager in the simulator'); } },
+    deliveries,
+    rechecks,
+  };
+
+  const domainError = (what: string, error: unknown) => {
+    counters.domainErrors += 1;
+    note('domainError', { what, error: String((error as Error)?.stack ?? error).slice(0, 600), cause: String((error as Error)?.cause ?? '').slice(0, 300) });
+  };
+  const onFollowUpError = (error: unknown, consumer: string) => domainError(`follow-ups (${consumer})`, error);
+  /** The follow-ups of everything written so far, to completion (a no-op when nothing was written). */
+  const settle = async () => {
+    const outer = phase;
+    phase = 'followUps';
+    try {
+      await followUps.settle(deps, onFollowUpError);
+    } catch (error) {
+      domainError('follow-ups', error);
+    } finally {
+      phase = outer;
+    }
+  };
+
+  // ---- the event queue ----------------------------------------------------------------------
+  let seq = 0;
+  const events = new Heap<{ at: number; seq: number; event: SimEvent }>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  const schedule = (ms: number, event: SimEvent) => events.push({ at: ms, seq: seq++, event });
+
+  for (const shift of workload.agents) {
+    const agent: SimAgent = { shift, onShift: false, ending: false, dirty: false, connections: 0 };
+    agents.set(shift.id, agent);
+    const profile = config.agents.find((a) => a.id === shift.id)!;
+    await upsertAgentProfile(deps, profile);
+    schedule(dayStart + shift.startMs, { kind: 'shiftStart', agent });
+    schedule(dayStart + shift.endMs, { kind: 'shiftEnd', agent });
   }
-  // Routing breaks ties at random: seeded, so that a seed's run is the same every time.
-  const restoreRandom = seedMathRandom(hash32(`tide-sim:${options.routingSeed ?? workload.options.seed}`));
-  try {
-    return await run();
-  } finally {
-    restoreRandom();
-  }
-
-  async function run(): Promise<PolicyResult> {
-    const config = policyConfig(policy, workload.agents);
-    const env = await createTables(options.endpoint, options.tablePrefix);
-    const full = { ...env, [environment.dynamodbEndpoint]: options.endpoint, AWS_REGION: 'us-east-1' };
-    const tables = tableNamesFromEnv(full);
-    const followUps = await SimFollowUps.open(options.endpoint, tables);
-    const db = createDocumentClient(full);
-    let dbCalls = 0;
-    /** DynamoDB calls by what caused them (a domain entry point, the follow-ups, or the simulated agents' reads). */
-    const callsBy: Record<string, number> = {};
-    let phase = 'setup';
-    const send = db.send.bind(db) as (...args: unknown[]) => Promise<unknown>;
-    (db as unknown as { send: (...args: unknown[]) => Promise<unknown> }).send = (...args: unknown[]) => {
-      dbCalls += 1;
-      callsBy[phase] = (callsBy[phase] ?? 0) + 1;
-      followUps.written(args[0]);
-      return send(...args);
-    };
-
-    const clock = new VirtualClock(dayStart);
-    const timers = new VirtualScheduler(clock);
-    const now = () => clock.epochMs;
-    const at = (ms: number) => dayTime(ms, dayStart);
-
-    // ---- observations -----------------------------------------------------------------------
-    const agents = new Map<string, SimAgent>();
-    const contacts: Contact[] = [];
-    const byConversation = new Map<string, Contact>();
-    const repliedConversations = new Set<string>();
-    const closedBy = new Map<string, 'agent' | 'classifier' | 'autoClose'>();
-    const everInactiveUnder = new Set<string>(); // `${agentId}|${conversationId}`
-    const timerEvents: Record<string, number> = {};
-    const timeline: TimelinePoint[] = [];
-    const floor = { samples: 0, onShift: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 };
-    const evidence: Evidence[] = [];
-    const note = (kind: string, detail: Record<string, unknown>) => {
-      if (evidence.filter((e) => e.kind === kind).length < 5) evidence.push({ kind, at: at(now()), detail: relativeTimes(detail, dayStart) as Record<string, unknown> });
-    };
-    const capacity = {
-      maxActiveSeen: 0,
-      observations: 0,
-      overMax: 0,
-      overPreferredUnexplained: 0,
-      counterDrift: 0,
-    };
-    const counters = {
-      missedPushes: 0,
-      /** Looks where the agent's latest work-list frame did not show what the tables hold. */
-      frameMismatches: 0,
-      sweepAssigned: 0,
-      /** Agents whose load the sweep found drifted and repaired. */
-      repairedAgents: 0,
-      /** Presence checks the sweep started or ran (on-shift agents always have a live connection here). */
-      presenceChecks: 0,
-      /** On-shift agents Tide set offline (a presence check that went through). */
-      droppedAgents: 0,
-      staleActions: 0,
-      domainErrors: 0,
-      looks: 0,
-      composeMs: 0,
-      closeTaskMs: 0,
-      onShiftMs: 0,
+  await settle();
+  for (const script of workload.customers) {
+    const contact: Contact = {
+      script,
+      type: script.type,
+      firstMessageAt: dayStart + script.arrivalMs,
+      questions: [],
       replies: 0,
-      wastedReplies: 0,
-      /** Items seen in work lists flagged stale by Tide's timer, and how many of them still ranked in the breached tier. */
-      staleItemsSeen: 0,
-      staleItemsInBreachTier: 0,
-      /** Agent picks (first actionable item) that were stale. */
-      stalePicks: 0,
+      sentMessages: 0,
+      silent: false,
+      conversationIds: [],
     };
+    contacts.push(contact);
+    schedule(contact.firstMessageAt, { kind: 'message', contact, closing: false });
+  }
+  schedule(dayStart + options.sweepSeconds * 1000, { kind: 'sweep' });
+  schedule(dayStart + options.idlePollSeconds * 1000, { kind: 'poll' });
+  schedule(dayStart + (options.sampleSeconds * 1000) / 2, { kind: 'sample' });
 
-    const checkLoad = (agentId: string, active: number, preferred: number, max: number, activeIds: string[], source: string) => {
-      capacity.observations += 1;
-      capacity.maxActiveSeen = Math.max(capacity.maxActiveSeen, active);
-      if (active > max) {
-        capacity.overMax += 1;
-        note('overMax', { agentId, active, max, source });
-      }
-      const reactivated = activeIds.filter((id) => everInactiveUnder.has(`${agentId}|${id}`)).length;
-      if (active > preferred && active - preferred > reactivated) {
-        capacity.overPreferredUnexplained += 1;
-        note('overPreferredUnexplained', { agentId, active, preferred, reactivated, source, activeIds });
-      }
-    };
+  const guard = async (what: string, fn: () => Promise<void>) => {
+    const outer = phase;
+    phase = what;
+    try {
+      await fn();
+    } catch (error) {
+      if (isTideError(error)) {
+        counters.staleActions += 1;
+        note('staleAction', { what, code: error.code, message: error.message });
+      } else domainError(what, error);
+    } finally {
+      phase = outer;
+    }
+  };
 
-    const pusher = new SimPusher((agentId, frame) => {
-      if (frame.type !== 'worklist') return;
-      const f = frame as unknown as WorklistFrameSeen;
-      for (const item of f.items) if (item.state === 'inactive') everInactiveUnder.add(`${agentId}|${item.conversationId}`);
-      const activeIds = f.items.filter((i) => i.state === 'active').map((i) => i.conversationId);
-      checkLoad(agentId, f.agent.active, f.agent.preferredConcurrency, f.agent.maxLoad, activeIds, `push seq ${f.seq}`);
-      const agent = agents.get(agentId);
-      if (agent) agent.dirty = true;
+  // ---- customers ----------------------------------------------------------------------------
+  const customerMessage = async (contact: Contact, closing: boolean) => {
+    if (contact.silent) return;
+    const s = contact.script;
+    const question = contact.questions.length + 1;
+    const text = closing ? CLOSING_ANSWER : question === 1 ? `Hi, I need help with order ${s.id}` : `Follow-up question ${question} about my order`;
+    contact.sentMessages += 1;
+    const received = await receiveMessage(deps, {
+      channel: 'generic',
+      externalId: `${s.id}-${contact.sentMessages}`,
+      from: s.phone,
+      text,
+      queue: 'default',
     });
-
-    const rechecks = new SimRechecks();
-    const deliveries = new CountingDeliveries();
-    const deps: Deps & { rechecks: SimRechecks } = {
-      db,
-      tables,
-      config,
-      clock,
-      pusher,
-      http: async () => ({ status: 200 }),
-      timers,
-      // The simulated channel has a literal secret: nothing to read.
-      secrets: { read: async () => { throw new Error('no Secrets Manager in the simulator'); } },
-      deliveries,
-      rechecks,
-    };
-
-    const domainError = (what: string, error: unknown) => {
-      counters.domainErrors += 1;
-      note('domainError', { what, error: String((error as Error)?.stack ?? error).slice(0, 600), cause: String((error as Error)?.cause ?? '').slice(0, 300) });
-    };
-    const onFollowUpError = (error: unknown, consumer: string) => domainError(`follow-ups (${consumer})`, error);
-    /** The follow-ups of everything written so far, to completion (a no-op when nothing was written). */
-    const settle = async () => {
-      const outer = phase;
-      phase = 'followUps';
-      try {
-        await followUps.settle(deps, onFollowUpError);
-      } catch (error) {
-        domainError('follow-ups', error);
-      } finally {
-        phase = outer;
-      }
-    };
-
-    // ---- the event queue ----------------------------------------------------------------------
-    let seq = 0;
-    const events = new Heap<{ at: number; seq: number; event: SimEvent }>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-    const schedule = (ms: number, event: SimEvent) => events.push({ at: ms, seq: seq++, event });
-
-    for (const shift of workload.agents) {
-      const agent: SimAgent = { shift, onShift: false, ending: false, dirty: false, connections: 0 };
-      agents.set(shift.id, agent);
-      const profile = config.agents.find((a) => a.id === shift.id)!;
-      await upsertAgentProfile(deps, profile);
-      schedule(dayStart + shift.startMs, { kind: 'shiftStart', agent });
-      schedule(dayStart + shift.endMs, { kind: 'shiftEnd', agent });
+    if (received.conversationId !== contact.conversationId) {
+      contact.conversationId = received.conversationId;
+      contact.conversationIds.push(received.conversationId);
+      byConversation.set(received.conversationId, contact);
     }
-    await settle();
-    for (const script of workload.customers) {
-      const contact: Contact = {
-        script,
-        type: script.type,
-        firstMessageAt: dayStart + script.arrivalMs,
-        questions: [],
-        replies: 0,
-        sentMessages: 0,
-        silent: false,
-        conversationIds: [],
-      };
-      contacts.push(contact);
-      schedule(contact.firstMessageAt, { kind: 'message', contact, closing: false });
+    if (closing) {
+      contact.closingAnswerAt = now();
+      contact.silent = true;
+      const after = await getConversation(deps, received.conversationId);
+      if (after?.state === 'closed' && !closedBy.has(received.conversationId)) closedBy.set(received.conversationId, 'classifier');
+      return;
     }
-    schedule(dayStart + options.sweepSeconds * 1000, { kind: 'sweep' });
-    schedule(dayStart + options.idlePollSeconds * 1000, { kind: 'poll' });
-    schedule(dayStart + (options.sampleSeconds * 1000) / 2, { kind: 'sample' });
+    contact.questions.push({ at: now() });
+    if (question === 1) schedule(now() + s.patienceMs, { kind: 'patience', contact });
+  };
 
-    const guard = async (what: string, fn: () => Promise<void>) => {
-      const outer = phase;
-      phase = what;
-      try {
-        await fn();
-      } catch (error) {
-        if (isTideError(error)) {
-          counters.staleActions += 1;
-          note('staleAction', { what, code: error.code, message: error.message });
-        } else domainError(what, error);
-      } finally {
-        phase = outer;
+  const onPatience = (contact: Contact) => {
+    if (contact.firstAgentAt !== undefined || contact.silent) return;
+    contact.abandonedAt = now();
+    contact.silent = true;
+  };
+
+  /** What the customer does after an agent's reply. */
+  const customerReads = (contact: Contact, closingQuestion: boolean) => {
+    if (contact.silent) return;
+    const s = contact.script;
+    const delay = s.responseDelaysMs[Math.min(contact.replies - 1, s.responseDelaysMs.length - 1)]!;
+    if (closingQuestion) {
+      if (s.answersClosingQuestion) schedule(now() + delay, { kind: 'message', contact, closing: true });
+      else contact.silent = true;
+    } else if (contact.questions.length < s.messages) {
+      schedule(now() + delay, { kind: 'message', contact, closing: false });
+    } else contact.silent = true; // vanished mid-conversation
+  };
+
+  // ---- agents -------------------------------------------------------------------------------
+  /**
+   * The agent's list as the tables hold it: the conversations the agent item holds, in Tide's
+   * rank order (what the pushed `worklist` frame shows; `sync` reads the same). Two reads.
+   */
+  const look = async (agent: SimAgent, viaPoll: boolean) => {
+    const id = agent.shift.id;
+    counters.looks += 1;
+    agent.dirty = false;
+    const stored = await getAgent(deps, id);
+    const holds = stored?.holds ?? {};
+    const held = await getConversations(deps, Object.keys(holds));
+    const work = held.filter((c) => holdingOf(c, id)).sort(byRank);
+    for (const c of work) if (c.state === 'inactive') everInactiveUnder.add(`${id}|${c.conversationId}`);
+    const activeIds = work.filter((c) => c.state === 'active').map((c) => c.conversationId);
+    if (stored) {
+      checkLoad(id, stored.active, stored.preferredConcurrency, stored.maxLoad, activeIds, 'getAgent');
+      const disagreeing = Object.keys(holds).filter((cid) => holdingOf(held.find((c) => c.conversationId === cid), id) !== holds[cid]);
+      if (stored.active !== activeIds.length || disagreeing.length > 0) {
+        capacity.counterDrift += 1;
+        note('counterDrift', { agentId: id, storedActive: stored.active, listedActive: activeIds.length, holdsDisagreeing: disagreeing });
       }
-    };
+    }
+    // After the follow-ups have run, the agent's screen (the latest frame) shows what the tables hold.
+    const frame = pusher.latestWorklist(id);
+    const shown = (frame?.items ?? []).map((i) => `${i.conversationId}:${i.state}:${i.waitingOn}`).join(' ');
+    const stands = work.map((c) => `${c.conversationId}:${c.state}:${c.waitingOn}`).join(' ');
+    if (shown !== stands) {
+      counters.frameMismatches += 1;
+      note('frameMismatch', { agentId: id, frameSeq: frame?.seq, frame: shown, tables: stands });
+    }
+    for (const c of work) {
+      if (!c.stale) continue;
+      counters.staleItemsSeen += 1;
+      if (c.rank.startsWith('1:')) {
+        counters.staleItemsInBreachTier += 1;
+        note('staleButBreachTier', { agentId: id, conversationId: c.conversationId, rank: c.rank, waitingSince: c.waitingSince, slaBreached: c.slaBreached, stale: c.stale });
+      }
+    }
+    const item = work.find((c) => c.state === 'active' && c.waitingOn === 'agent' && !c.followUpAt);
+    if (!item) return;
+    if (item.stale) counters.stalePicks += 1;
+    if (viaPoll) {
+      counters.missedPushes += 1;
+      note('missedPush', { agentId: id, conversationId: item.conversationId, rank: item.rank, updatedAt: item.updatedAt });
+    }
+    startTask(agent, item);
+  };
 
-    // ---- customers ----------------------------------------------------------------------------
-    const customerMessage = async (contact: Contact, closing: boolean) => {
-      if (contact.silent) return;
-      const s = contact.script;
-      const question = contact.questions.length + 1;
-      const text = closing ? CLOSING_ANSWER : question === 1 ? `Hi, I need help with order ${s.id}` : `Follow-up question ${question} about my order`;
-      contact.sentMessages += 1;
-      const received = await receiveMessage(deps, {
-        channel: 'generic',
-        externalId: `${s.id}-${contact.sentMessages}`,
-        from: s.phone,
-        text,
-        queue: 'default',
+  const startTask = (agent: SimAgent, item: Conversation) => {
+    const contact = byConversation.get(item.conversationId);
+    if (!contact) note('unknownConversation', { conversationId: item.conversationId });
+    const closingAnswer = item.lastMessage.direction === 'in' && item.lastMessage.text === CLOSING_ANSWER;
+    const durationMs = closingAnswer
+      ? closeTaskMs
+      : (contact?.script.composeMs[Math.min(contact.replies, contact.script.composeMs.length - 1)] ?? 60_000);
+    agent.task = { kind: closingAnswer ? 'close' : 'reply', conversationId: item.conversationId, durationMs };
+    schedule(now() + durationMs, { kind: 'agentDone', agent });
+  };
+
+  const finishTask = async (agent: SimAgent) => {
+    const task = agent.task!;
+    const id = agent.shift.id;
+    const contact = byConversation.get(task.conversationId);
+    if (task.kind === 'close') {
+      counters.closeTaskMs += task.durationMs;
+      await guard('close', async () => {
+        await closeConversation(deps, id, task.conversationId);
+        closedBy.set(task.conversationId, 'agent');
       });
-      if (received.conversationId !== contact.conversationId) {
-        contact.conversationId = received.conversationId;
-        contact.conversationIds.push(received.conversationId);
-        byConversation.set(received.conversationId, contact);
+    } else {
+      counters.composeMs += task.durationMs;
+      const closingQuestion = contact !== undefined && contact.questions.length >= contact.script.exchanges;
+      const text = closingQuestion ? `Here is the answer. ${CLOSING_QUESTION}` : `Here is the answer to question ${contact?.questions.length ?? '?'}.`;
+      await guard('reply', async () => {
+        await sendReply(deps, { agentId: id, conversationId: task.conversationId, text });
+        counters.replies += 1;
+        repliedConversations.add(task.conversationId);
+        if (!contact) return;
+        contact.replies += 1;
+        if (contact.firstAgentAt === undefined) contact.firstAgentAt = now();
+        for (const q of contact.questions) q.answeredAt ??= now();
+        if (contact.abandonedAt !== undefined) counters.wastedReplies += 1;
+        if (closingQuestion) contact.closingAskedAt ??= now();
+        customerReads(contact, closingQuestion);
+      });
+    }
+    agent.task = undefined;
+    if (agent.ending) await goOffline(agent);
+    else agent.dirty = true;
+  };
+
+  /** Opens a new connection for the agent's client (`sim-<agentId>-<n>`); the old one, if any, is closed after. */
+  const connect = async (agent: SimAgent) => {
+    const id = agent.shift.id;
+    const previous = agent.connectionId;
+    agent.connections += 1;
+    agent.connectionId = `sim-${id}-${agent.connections}`;
+    pusher.connect(agent.connectionId, id);
+    await registerConnection(deps, { connectionId: agent.connectionId, agentId: id, role: 'agent' });
+    if (previous) await connectionGone(deps, previous, id);
+    schedule(now() + reconnectEveryMs, { kind: 'reconnect', agent });
+  };
+
+  const goOnline = async (agent: SimAgent) => {
+    await connect(agent);
+    agent.onShift = true;
+    agent.onlineAt = now();
+    await setAgentStatus(deps, agent.shift.id, 'online');
+    agent.dirty = true;
+  };
+
+  const goOffline = async (agent: SimAgent) => {
+    agent.onShift = false;
+    agent.ending = false;
+    counters.onShiftMs += now() - (agent.onlineAt ?? now());
+    await setAgentStatus(deps, agent.shift.id, 'offline');
+    // The agent closes the client at the end of the shift.
+    if (agent.connectionId) await connectionGone(deps, agent.connectionId, agent.shift.id);
+    agent.connectionId = undefined;
+  };
+
+  // ---- the floor, sampled ------------------------------------------------------------------
+  /**
+   * What the queue and the agents look like right now (stored state, read consistently): is an
+   * idle agent idle because its slots are full of conversations waiting on customers, or with
+   * free capacity while work is queued (which would be a lost wake-up)?
+   */
+  const sample = async () => {
+    const queued = (await db.send(
+      new QueryCommand({
+        TableName: deps.tables.conversations,
+        IndexName: 'byQueue',
+        KeyConditionExpression: 'queuedIn = :q',
+        ExpressionAttributeValues: { ':q': 'default' },
+        Select: 'COUNT',
+      }),
+    )) as { Count?: number };
+    const queueLength = queued.Count ?? 0;
+    const online = (await getAgents(deps, [...agents.keys()])).filter((a) => a.status === 'online');
+    online.sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    let composing = 0;
+    let slotsFull = 0;
+    let withCapacity = 0;
+    let active = 0;
+    let preferred = 0;
+    for (const a of online) {
+      const simAgent = agents.get(a.agentId);
+      active += a.active;
+      preferred += a.preferredConcurrency;
+      floor.onShift += 1;
+      if (simAgent?.task) {
+        composing += 1;
+        floor.composing += 1;
+      } else if (queueLength === 0) floor.idleQueueEmpty += 1;
+      else if (a.active >= a.preferredConcurrency) {
+        slotsFull += 1;
+        floor.idleSlotsFull += 1;
+      } else {
+        withCapacity += 1;
+        floor.idleWithCapacity += 1;
+        note('idleWithCapacityWhileQueued', { agentId: a.agentId, active: a.active, queueLength });
       }
-      if (closing) {
-        contact.closingAnswerAt = now();
-        contact.silent = true;
-        const after = await getConversation(deps, received.conversationId);
-        if (after?.state === 'closed' && !closedBy.has(received.conversationId)) closedBy.set(received.conversationId, 'classifier');
+    }
+    floor.samples += 1;
+    const waitingFirst = contacts.filter((c) => c.firstAgentAt === undefined && !c.silent && c.firstMessageAt <= now()).length;
+    timeline.push({ minute: Math.round((now() - dayStart) / 60_000), queueLength, waitingForFirstResponse: waitingFirst, agentsOnline: online.length, composing, idleSlotsFull: slotsFull, idleWithCapacity: withCapacity, active, preferred });
+  };
+
+  // ---- the loop -----------------------------------------------------------------------------
+  let sweeps = 0;
+  const checkStreams = async () => {
+    const outer = phase;
+    phase = 'followUps';
+    await followUps.readAll(deps, onFollowUpError).catch((error: unknown) => domainError('follow-ups', error));
+    phase = outer;
+  };
+  const handle = async (event: SimEvent) => {
+    switch (event.kind) {
+      case 'message':
+        return guard('receiveMessage', () => customerMessage(event.contact, event.closing));
+      case 'patience':
+        return onPatience(event.contact);
+      case 'shiftStart':
+        return guard('online', () => goOnline(event.agent));
+      case 'shiftEnd':
+        if (event.agent.task) event.agent.ending = true;
+        else await guard('offline', () => goOffline(event.agent));
+        return;
+      case 'reconnect':
+        if (event.agent.connectionId) await guard('reconnect', () => connect(event.agent));
+        return;
+      case 'agentDone':
+        return guard('agentDone', () => finishTask(event.agent));
+      case 'sweep': {
+        // Every 15 minutes, every stream is read whether or not a write was seen: a check of the
+        // simulator's bookkeeping (SimFollowUps). Any record it finds fails the run.
+        if (++sweeps % 15 === 0) await checkStreams();
+        await guard('sweep', async () => {
+          const result = await sweep(deps);
+          if (result.assigned > 0) {
+            counters.sweepAssigned += result.assigned;
+            note('sweepAssigned', { assigned: result.assigned });
+          }
+          if (result.repairedAgents > 0) {
+            counters.repairedAgents += result.repairedAgents;
+            note('repairedAgents', { repaired: result.repairedAgents });
+          }
+          if (result.presenceChecks > 0) {
+            counters.presenceChecks += result.presenceChecks;
+            note('presenceChecks', { checks: result.presenceChecks });
+          }
+          if (result.failedQueues.length > 0) domainError('sweep', new Error(`routing failed for ${result.failedQueues.join(', ')}`));
+        });
+        if (now() + options.sweepSeconds * 1000 < dayEnd) schedule(now() + options.sweepSeconds * 1000, { kind: 'sweep' });
         return;
       }
-      contact.questions.push({ at: now() });
-      if (question === 1) schedule(now() + s.patienceMs, { kind: 'patience', contact });
-    };
-
-    const onPatience = (contact: Contact) => {
-      if (contact.firstAgentAt !== undefined || contact.silent) return;
-      contact.abandonedAt = now();
-      contact.silent = true;
-    };
-
-    /** What the customer does after an agent's reply. */
-    const customerReads = (contact: Contact, closingQuestion: boolean) => {
-      if (contact.silent) return;
-      const s = contact.script;
-      const delay = s.responseDelaysMs[Math.min(contact.replies - 1, s.responseDelaysMs.length - 1)]!;
-      if (closingQuestion) {
-        if (s.answersClosingQuestion) schedule(now() + delay, { kind: 'message', contact, closing: true });
-        else contact.silent = true;
-      } else if (contact.questions.length < s.messages) {
-        schedule(now() + delay, { kind: 'message', contact, closing: false });
-      } else contact.silent = true; // vanished mid-conversation
-    };
-
-    // ---- agents -------------------------------------------------------------------------------
-    /**
-     * The agent's list as the tables hold it: the conversations the agent item holds, in Tide's
-     * rank order (what the pushed `worklist` frame shows; `sync` reads the same). Two reads.
-     */
-    const look = async (agent: SimAgent, viaPoll: boolean) => {
-      const id = agent.shift.id;
-      counters.looks += 1;
-      agent.dirty = false;
-      const stored = await getAgent(deps, id);
-      const holds = stored?.holds ?? {};
-      const held = await getConversations(deps, Object.keys(holds));
-      const work = held.filter((c) => holdingOf(c, id)).sort(byRank);
-      for (const c of work) if (c.state === 'inactive') everInactiveUnder.add(`${id}|${c.conversationId}`);
-      const activeIds = work.filter((c) => c.state === 'active').map((c) => c.conversationId);
-      if (stored) {
-        checkLoad(id, stored.active, stored.preferredConcurrency, stored.maxLoad, activeIds, 'getAgent');
-        const disagreeing = Object.keys(holds).filter((cid) => holdingOf(held.find((c) => c.conversationId === cid), id) !== holds[cid]);
-        if (stored.active !== activeIds.length || disagreeing.length > 0) {
-          capacity.counterDrift += 1;
-          note('counterDrift', { agentId: id, storedActive: stored.active, listedActive: activeIds.length, holdsDisagreeing: disagreeing });
+      case 'sample': {
+        await guard('sample', sample);
+        if (now() + options.sampleSeconds * 1000 < dayEnd) schedule(now() + options.sampleSeconds * 1000, { kind: 'sample' });
+        return;
+      }
+      case 'poll': {
+        for (const agent of agents.values()) {
+          if (agent.onShift && !agent.task && !agent.ending && !agent.dirty) await guard('poll', () => look(agent, true));
         }
+        if (now() + options.idlePollSeconds * 1000 < dayEnd) schedule(now() + options.idlePollSeconds * 1000, { kind: 'poll' });
+        return;
       }
-      // After the follow-ups have run, the agent's screen (the latest frame) shows what the tables hold.
-      const frame = pusher.latestWorklist(id);
-      const shown = (frame?.items ?? []).map((i) => `${i.conversationId}:${i.state}:${i.waitingOn}`).join(' ');
-      const stands = work.map((c) => `${c.conversationId}:${c.state}:${c.waitingOn}`).join(' ');
-      if (shown !== stands) {
-        counters.frameMismatches += 1;
-        note('frameMismatch', { agentId: id, frameSeq: frame?.seq, frame: shown, tables: stands });
-      }
-      for (const c of work) {
-        if (!c.stale) continue;
-        counters.staleItemsSeen += 1;
-        if (c.rank.startsWith('1:')) {
-          counters.staleItemsInBreachTier += 1;
-          note('staleButBreachTier', { agentId: id, conversationId: c.conversationId, rank: c.rank, waitingSince: c.waitingSince, slaBreached: c.slaBreached, stale: c.stale });
-        }
-      }
-      const item = work.find((c) => c.state === 'active' && c.waitingOn === 'agent' && !c.followUpAt);
-      if (!item) return;
-      if (item.stale) counters.stalePicks += 1;
-      if (viaPoll) {
-        counters.missedPushes += 1;
-        note('missedPush', { agentId: id, conversationId: item.conversationId, rank: item.rank, updatedAt: item.updatedAt });
-      }
-      startTask(agent, item);
-    };
+    }
+  };
 
-    const startTask = (agent: SimAgent, item: Conversation) => {
-      const contact = byConversation.get(item.conversationId);
-      if (!contact) note('unknownConversation', { conversationId: item.conversationId });
-      const closingAnswer = item.lastMessage.direction === 'in' && item.lastMessage.text === CLOSING_ANSWER;
-      const durationMs = closingAnswer
-        ? closeTaskMs
-        : (contact?.script.composeMs[Math.min(contact.replies, contact.script.composeMs.length - 1)] ?? 60_000);
-      agent.task = { kind: closingAnswer ? 'close' : 'reply', conversationId: item.conversationId, durationMs };
-      schedule(now() + durationMs, { kind: 'agentDone', agent });
-    };
-
-    const finishTask = async (agent: SimAgent) => {
-      const task = agent.task!;
-      const id = agent.shift.id;
-      const contact = byConversation.get(task.conversationId);
-      if (task.kind === 'close') {
-        counters.closeTaskMs += task.durationMs;
-        await guard('close', async () => {
-          await closeConversation(deps, id, task.conversationId);
-          closedBy.set(task.conversationId, 'agent');
-        });
-      } else {
-        counters.composeMs += task.durationMs;
-        const closingQuestion = contact !== undefined && contact.questions.length >= contact.script.exchanges;
-        const text = closingQuestion ? `Here is the answer. ${CLOSING_QUESTION}` : `Here is the answer to question ${contact?.questions.length ?? '?'}.`;
-        await guard('reply', async () => {
-          await sendReply(deps, { agentId: id, conversationId: task.conversationId, text });
-          counters.replies += 1;
-          repliedConversations.add(task.conversationId);
-          if (!contact) return;
-          contact.replies += 1;
-          if (contact.firstAgentAt === undefined) contact.firstAgentAt = now();
-          for (const q of contact.questions) q.answeredAt ??= now();
-          if (contact.abandonedAt !== undefined) counters.wastedReplies += 1;
-          if (closingQuestion) contact.closingAskedAt ??= now();
-          customerReads(contact, closingQuestion);
-        });
-      }
-      agent.task = undefined;
-      if (agent.ending) await goOffline(agent);
-      else agent.dirty = true;
-    };
-
-    /** Opens a new connection for the agent's client (`sim-<agentId>-<n>`); the old one, if any, is closed after. */
-    const connect = async (agent: SimAgent) => {
-      const id = agent.shift.id;
-      const previous = agent.connectionId;
-      agent.connections += 1;
-      agent.connectionId = `sim-${id}-${agent.connections}`;
-      pusher.connect(agent.connectionId, id);
-      await registerConnection(deps, { connectionId: agent.connectionId, agentId: id, role: 'agent' });
-      if (previous) await connectionGone(deps, previous, id);
-      schedule(now() + reconnectEveryMs, { kind: 'reconnect', agent });
-    };
-
-    const goOnline = async (agent: SimAgent) => {
-      await connect(agent);
-      agent.onShift = true;
-      agent.onlineAt = now();
-      await setAgentStatus(deps, agent.shift.id, 'online');
-      agent.dirty = true;
-    };
-
-    const goOffline = async (agent: SimAgent) => {
-      agent.onShift = false;
-      agent.ending = false;
-      counters.onShiftMs += now() - (agent.onlineAt ?? now());
-      await setAgentStatus(deps, agent.shift.id, 'offline');
-      // The agent closes the client at the end of the shift.
-      if (agent.connectionId) await connectionGone(deps, agent.connectionId, agent.shift.id);
-      agent.connectionId = undefined;
-    };
-
-    // ---- the floor, sampled ------------------------------------------------------------------
-    /**
-     * What the queue and the agents look like right now (stored state, read consistently): is an
-     * idle agent idle because its slots are full of conversations waiting on customers, or with
-     * free capacity while work is queued (which would be a lost wake-up)?
-     */
-    const sample = async () => {
-      const queued = (await db.send(
-        new QueryCommand({
-          TableName: deps.tables.conversations,
-          IndexName: 'byQueue',
-          KeyConditionExpression: 'queuedIn = :q',
-          ExpressionAttributeValues: { ':q': 'default' },
-          Select: 'COUNT',
-        }),
-      )) as { Count?: number };
-      const queueLength = queued.Count ?? 0;
-      const online = (await getAgents(deps, [...agents.keys()])).filter((a) => a.status === 'online');
-      online.sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
-      let composing = 0;
-      let slotsFull = 0;
-      let withCapacity = 0;
-      let active = 0;
-      let preferred = 0;
-      for (const a of online) {
-        const simAgent = agents.get(a.agentId);
-        active += a.active;
-        preferred += a.preferredConcurrency;
-        floor.onShift += 1;
-        if (simAgent?.task) {
-          composing += 1;
-          floor.composing += 1;
-        } else if (queueLength === 0) floor.idleQueueEmpty += 1;
-        else if (a.active >= a.preferredConcurrency) {
-          slotsFull += 1;
-          floor.idleSlotsFull += 1;
-        } else {
-          withCapacity += 1;
-          floor.idleWithCapacity += 1;
-          note('idleWithCapacityWhileQueued', { agentId: a.agentId, active: a.active, queueLength });
-        }
-      }
-      floor.samples += 1;
-      const waitingFirst = contacts.filter((c) => c.firstAgentAt === undefined && !c.silent && c.firstMessageAt <= now()).length;
-      timeline.push({ minute: Math.round((now() - dayStart) / 60_000), queueLength, waitingForFirstResponse: waitingFirst, agentsOnline: online.length, composing, idleSlotsFull: slotsFull, idleWithCapacity: withCapacity, active, preferred });
-    };
-
-    // ---- the loop -----------------------------------------------------------------------------
-    const handle = async (event: SimEvent) => {
-      switch (event.kind) {
-        case 'message':
-          return guard('receiveMessage', () => customerMessage(event.contact, event.closing));
-        case 'patience':
-          return onPatience(event.contact);
-        case 'shiftStart':
-          return guard('online', () => goOnline(event.agent));
-        case 'shiftEnd':
-          if (event.agent.task) event.agent.ending = true;
-          else await guard('offline', () => goOffline(event.agent));
-          return;
-        case 'reconnect':
-          if (event.agent.connectionId) await guard('reconnect', () => connect(event.agent));
-          return;
-        case 'agentDone':
-          return guard('agentDone', () => finishTask(event.agent));
-        case 'sweep': {
-          // Every stream is read once a minute whether or not a write was seen (see SimFollowUps).
-          const outer = phase;
-          phase = 'followUps';
-          await followUps.readAll(deps, onFollowUpError).catch((error: unknown) => domainError('follow-ups', error));
-          phase = outer;
-          await guard('sweep', async () => {
-            const result = await sweep(deps);
-            if (result.assigned > 0) {
-              counters.sweepAssigned += result.assigned;
-              note('sweepAssigned', { assigned: result.assigned });
-            }
-            if (result.repairedAgents > 0) {
-              counters.repairedAgents += result.repairedAgents;
-              note('repairedAgents', { repaired: result.repairedAgents });
-            }
-            if (result.presenceChecks > 0) {
-              counters.presenceChecks += result.presenceChecks;
-              note('presenceChecks', { checks: result.presenceChecks });
-            }
-            if (result.failedQueues.length > 0) domainError('sweep', new Error(`routing failed for ${result.failedQueues.join(', ')}`));
-          });
-          if (now() + options.sweepSeconds * 1000 < dayEnd) schedule(now() + options.sweepSeconds * 1000, { kind: 'sweep' });
-          return;
-        }
-        case 'sample': {
-          await guard('sample', sample);
-          if (now() + options.sampleSeconds * 1000 < dayEnd) schedule(now() + options.sampleSeconds * 1000, { kind: 'sample' });
-          return;
-        }
-        case 'poll': {
-          for (const agent of agents.values()) {
-            if (agent.onShift && !agent.task && !agent.ending && !agent.dirty) await guard('poll', () => look(agent, true));
-          }
-          if (now() + options.idlePollSeconds * 1000 < dayEnd) schedule(now() + options.idlePollSeconds * 1000, { kind: 'poll' });
-          return;
-        }
-      }
-    };
-
-    let lastProgress = dayStart;
-    const allOff = () => [...agents.values()].every((a) => !a.onShift);
-    try {
-      for (;;) {
-        const next = Math.min(events.peek()?.at ?? Infinity, timers.nextAt() ?? Infinity);
-        if (next === Infinity || (next > dayEnd && allOff())) break;
-        clock.set(Math.max(next, now()));
-        // Tide's timers first (what the system does on its own), then what people do at this
-        // instant; each with its follow-ups before the next.
-        for (let round = 0; round < 20; round++) {
-          const due = timers.takeDue();
-          if (due.length === 0) break;
-          for (const timer of due) {
-            await guard('onTimer', async () => {
-              const performed = await onTimer(deps, timer.payload);
-              for (const e of performed) {
-                timerEvents[e] = (timerEvents[e] ?? 0) + 1;
-                if (e === 'autoClose' && timer.payload.kind === 'conversation') closedBy.set(timer.payload.conversationId, 'autoClose');
-                if (e === 'offline' && timer.payload.kind === 'presence' && agents.get(timer.payload.agentId)?.onShift) {
-                  counters.droppedAgents += 1;
-                  note('agentDropped', { agentId: timer.payload.agentId });
-                }
+  let lastProgress = dayStart;
+  const allOff = () => [...agents.values()].every((a) => !a.onShift);
+  try {
+    for (;;) {
+      const next = Math.min(events.peek()?.at ?? Infinity, timers.nextAt() ?? Infinity);
+      if (next === Infinity || (next > dayEnd && allOff())) break;
+      clock.set(Math.max(next, now()));
+      // Tide's timers first (what the system does on its own), then what people do at this
+      // instant; each with its follow-ups before the next.
+      for (let round = 0; round < 20; round++) {
+        const due = timers.takeDue();
+        if (due.length === 0) break;
+        for (const timer of due) {
+          await guard('onTimer', async () => {
+            const performed = await onTimer(deps, timer.payload);
+            for (const e of performed) {
+              timerEvents[e] = (timerEvents[e] ?? 0) + 1;
+              if (e === 'autoClose' && timer.payload.kind === 'conversation') closedBy.set(timer.payload.conversationId, 'autoClose');
+              if (e === 'offline' && timer.payload.kind === 'presence' && agents.get(timer.payload.agentId)?.onShift) {
+                counters.droppedAgents += 1;
+                note('agentDropped', { agentId: timer.payload.agentId });
               }
-            });
-            await settle();
-          }
-        }
-        while (events.size && events.peek()!.at <= now()) {
-          await handle(events.pop()!.event);
+            }
+          });
           await settle();
         }
-        // Free agents who were told something changed look at their list (in a fixed order).
-        for (const agent of agents.values()) {
-          if (agent.onShift && !agent.task && !agent.ending && agent.dirty) await guard('look', () => look(agent, false));
-        }
-        if (options.progress && now() - lastProgress >= 3600_000) {
-          lastProgress = now();
-          options.progress(`  ${policy.key}: ${at(now()).slice(0, 5)} into the day, ${((Date.now() - started) / 1000).toFixed(0)} s, ${dbCalls} DynamoDB calls, ${followUps.stats.streamCalls} stream calls`);
-        }
       }
-    } finally {
-      followUps.close();
+      while (events.size && events.peek()!.at <= now()) {
+        await handle(events.pop()!.event);
+        await settle();
+      }
+      // Free agents who were told something changed look at their list (in a fixed order).
+      for (const agent of agents.values()) {
+        if (agent.onShift && !agent.task && !agent.ending && agent.dirty) await guard('look', () => look(agent, false));
+      }
+      if (options.progress && now() - lastProgress >= 3600_000) {
+        lastProgress = now();
+        options.progress(`  ${policy.key}: ${at(now()).slice(0, 5)} into the day, ${((Date.now() - started) / 1000).toFixed(0)} s, ${dbCalls} DynamoDB calls, ${followUps.stats.streamCalls} stream calls`);
+      }
     }
-    const endedAt = now();
+    await checkStreams();
+  } finally {
+    followUps.close();
+  }
+  const endedAt = now();
 
-    // ---- what the tables say at the end -----------------------------------------------------
-    const finalStates: Record<string, number> = {};
-    let openWaitingOnAgent = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = (await db.send(new ScanCommand({ TableName: deps.tables.conversations, ExclusiveStartKey: start }))) as {
-        Items?: Conversation[];
-        LastEvaluatedKey?: Record<string, unknown>;
-      };
-      for (const c of page.Items ?? []) {
-        finalStates[c.state] = (finalStates[c.state] ?? 0) + 1;
-        if (c.state !== 'closed' && c.waitingOn === 'agent' && !c.followUpAt) openWaitingOnAgent += 1;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    db.destroy();
+  // ---- what the tables say at the end -----------------------------------------------------
+  const finalStates: Record<string, number> = {};
+  let openWaitingOnAgent = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = (await db.send(new ScanCommand({ TableName: deps.tables.conversations, ExclusiveStartKey: start }))) as {
+      Items?: Conversation[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    };
+    for (const c of page.Items ?? []) {
+      finalStates[c.state] = (finalStates[c.state] ?? 0) + 1;
+      if (c.state !== 'closed' && c.waitingOn === 'agent' && !c.followUpAt) openWaitingOnAgent += 1;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  db.destroy();
+  if (options.dropTables) await dropTables(options.endpoint, Object.values(tables));
 
-    const logTally = Object.fromEntries([...domainLog.byMessage].map(([m, v]) => [m, { level: v.level, count: v.count }]));
-    const logExamples = [...domainLog.byMessage]
-      .filter(([, v]) => v.level !== 'INFO' && v.level !== 'DEBUG')
-      // The logger stamps the wall clock: left out, so that a seed's runs compare equal.
-      .map(([m, v]) => ({ message: m, example: Object.fromEntries(Object.entries(v.example).filter(([k]) => k !== 'timestamp')) }));
-    resetDomainLog();
+  const logTally = Object.fromEntries([...domainLog.byMessage].map(([m, v]) => [m, { level: v.level, count: v.count }]));
+  const logExamples = [...domainLog.byMessage]
+    .filter(([, v]) => v.level !== 'INFO' && v.level !== 'DEBUG')
+    // The logger stamps the wall clock: left out, so that a seed's runs compare equal.
+    .map(([m, v]) => ({ message: m, example: Object.fromEntries(Object.entries(v.example).filter(([k]) => k !== 'timestamp')) }));
+  resetDomainLog();
 
-    return computeMetrics({
-      policy,
-      workload,
-      contacts,
-      dayStart,
-      dayEnd,
-      endedAt,
-      closedBy,
-      repliedConversations,
-      timerEvents,
-      capacity,
-      counters,
-      finalStates,
-      openWaitingOnAgent,
-      // Measured against the queue SLA Tide ships (120 s) whatever the policy configures, so an
-      // experiment that moves Tide's own SLA is still judged on the same target.
-      slaSeconds: measuredSlaSeconds,
-      evidence,
-      domainLog: { tally: logTally, examples: logExamples.slice(0, 5) },
-      timersCreated: timers.created,
-      pushes: pusher.frames,
-      frames: pusher.byType,
-      followUps: followUps.stats,
-      deliveriesQueued: deliveries.jobs,
-      dbCalls,
-      callsBy,
-      timeline,
-      floor,
-      wallMs: Date.now() - started,
-    });
+  return computeMetrics({
+    policy,
+    workload,
+    contacts,
+    dayStart,
+    dayEnd,
+    endedAt,
+    closedBy,
+    repliedConversations,
+    timerEvents,
+    capacity,
+    counters,
+    finalStates,
+    openWaitingOnAgent,
+    // Measured against the queue SLA Tide ships (120 s) whatever the policy configures, so an
+    // experiment that moves Tide's own SLA is still judged on the same target.
+    slaSeconds: measuredSlaSeconds,
+    evidence,
+    domainLog: { tally: logTally, examples: logExamples.slice(0, 5) },
+    timersCreated: timers.created,
+    pushes: pusher.frames,
+    frames: pusher.byType,
+    followUps: followUps.stats,
+    deliveriesQueued: deliveries.jobs,
+    dbCalls,
+    callsBy,
+    timeline,
+    floor,
+    wallMs: Date.now() - started,
+  });
+}
+
+/** Deletes a run's tables (their names carry the run's own prefix). */
+async function dropTables(endpoint: string, names: readonly string[]): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+  try {
+    for (const TableName of names) await client.send(new DeleteTableCommand({ TableName }));
+  } finally {
+    client.destroy();
   }
 }

@@ -27,7 +27,7 @@ import type { TableNames } from '../shared/storage/tables.js';
  * Reading a stream costs DynamoDB Local calls (slower than table calls), so a stream is read only
  * when something was written to its table since the last read: the simulator's document client
  * reports every write (`written`). A command it does not know marks every stream. `readAll`
- * reads every stream whatever was written (the simulator does so at each sweep) and counts records
+ * reads every stream whatever was written (the simulator does so every 15 minutes) and counts records
  * found on a stream not marked as written: that would be a gap in this bookkeeping, not in Tide.
  */
 

@@ -1,7 +1,9 @@
 import './quiet.js';
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../infra/local/dynamodb.js';
 import { runPolicy } from './engine.js';
 import { violations } from './invariants.js';
@@ -107,9 +109,21 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/** The commit the domain code comes from (`+` when shared/ has uncommitted changes), for the results' provenance. */
+function domainCommit(): string | undefined {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'shared') ? '+' : ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main() {
   const wallStart = Date.now();
   const args = parseArgs(process.argv.slice(2));
+  const commit = domainCommit();
   const policies = selectPolicies(args.policies);
   // The day is tomorrow (UTC): DynamoDB Local expires TTL'd rows (connections) by the wall clock,
   // so virtual time must not be in the past. Reports give times from the day's start.
@@ -119,27 +133,34 @@ async function main() {
   const describe =
     `seed ${o.seed}, ${o.conversations} customers (${mix.engaged} engaged, ${mix.slow} slow, ${mix.gone} gone) over ${o.dayHours} h, ` +
     `${o.agents} agents on ${(o.dayHours * o.shiftFraction).toFixed(1)} h staggered shifts`;
-  console.log(`Tide simulation: ${describe}${args.quick ? ' (--quick)' : ''}`);
+  console.log(`Tide simulation: ${describe}${args.quick ? ' (--quick)' : ''}${commit ? `, domain ${commit}` : ''}`);
 
+  // DynamoDB Local slows down as earlier policies' tables and streams pile up (a policy run last
+  // took 5x as long as on its own), so each policy gets a DynamoDB Local of its own. A reused
+  // endpoint (DYNAMODB_ENDPOINT) is shared: each policy drops its tables when done instead.
+  const shared = process.env.DYNAMODB_ENDPOINT;
   let dynamodb: RunningDynamoDb | undefined;
-  let endpoint = process.env.DYNAMODB_ENDPOINT;
   const stop = async () => {
-    await dynamodb?.stop();
+    const running = dynamodb;
+    dynamodb = undefined;
+    await running?.stop();
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
-  if (!endpoint) {
-    dynamodb = await startDynamoDbLocal();
-    endpoint = dynamodb.endpoint;
-  }
 
   const results: PolicyResult[] = [];
   const broken: string[] = [];
   const run = `sim${Date.now().toString(36)}`;
   try {
     for (const policy of policies) {
+      let endpoint = shared;
+      if (!endpoint) {
+        dynamodb = await startDynamoDbLocal();
+        endpoint = dynamodb.endpoint;
+      }
       const result = await runPolicy({
         endpoint,
+        dropTables: Boolean(shared),
         workload,
         policy,
         tablePrefix: `${run}-${policy.key}-`,
@@ -149,6 +170,7 @@ async function main() {
         routingSeed: args.routingSeed,
         progress: (line) => console.log(line),
       });
+      await stop();
       results.push(result);
       const d = result.diagnostics;
       console.log(
@@ -188,6 +210,7 @@ async function main() {
   const summary = {
     generatedAt: new Date().toISOString(),
     command: `npm run simulate -- ${process.argv.slice(2).join(' ')}`.trim(),
+    domainCommit: commit,
     workload: { ...o, mix, dayStart: workload.dayStart, defaults: defaultWorkloadOptions },
     routingSeed: args.routingSeed ?? o.seed,
     invariantsBroken: broken,
