@@ -45,7 +45,8 @@ export interface RoutingPass {
   roomLeft: boolean;
 }
 
-export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints = {}, random: () => number = Math.random): Promise<RoutingPass> {
+export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints = {}): Promise<RoutingPass> {
+  const random = deps.random ?? Math.random;
   const loaded = new Map<string, Agent>();
   for (const agent of hints.agents ?? []) if (canTakeQueueWork(agent) && agent.queues.includes(queue)) loaded.set(agent.agentId, agent);
   // Who else has room is asked only when needed: after a slot freed, the agent who freed it is

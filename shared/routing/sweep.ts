@@ -3,7 +3,7 @@ import { activeHeld, type Agent } from '../agent/model.js';
 import { checkPresence, startPresenceGrace } from '../agent/presence.js';
 import { onRampTimer } from '../agent/set-status.js';
 import { holdingOf } from '../agent/transitions.js';
-import { liveConnections } from '../agent/connections.js';
+import { liveConnections, removeConnection } from '../agent/connections.js';
 import { getConversations } from '../conversation/conversation-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -45,9 +45,12 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
   const ids = [...new Set([...(await agentIdsWithStatus(deps, 'online')), ...(await agentIdsWithStatus(deps, 'away'))])];
   let repairedAgents = 0;
   let presenceChecks = 0;
+  // Checking an agent's holds against its conversations reads them all: each sweep checks a
+  // tenth of the agents (by id), so every agent is checked every ten minutes.
+  const turn = Math.floor(deps.clock.now().getTime() / 60_000) % 10;
   for (const agent of await getAgents(deps, ids)) {
     try {
-      if (await repairLoad(deps, agent)) repairedAgents++;
+      if ((agent.active !== activeHeld(agent.holds ?? {}) || bucketOf(agent.agentId) === turn) && (await repairLoad(deps, agent))) repairedAgents++;
       if (await presenceOf(deps, agent)) presenceChecks++;
       if (agent.routingLimit !== undefined) await onRampTimer(deps, agent.agentId);
     } catch (error) {
@@ -74,8 +77,13 @@ async function repairLoad(deps: Deps, agent: Agent): Promise<boolean> {
   return commitAgent(deps, agent, { ...agent, holds, active, version: agent.version + 1 });
 }
 
+const bucketOf = (agentId: string) => [...agentId].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7) % 10;
+
 async function presenceOf(deps: Deps, agent: Agent): Promise<boolean> {
   const now = deps.clock.now();
+  // Entries of connections past API Gateway's 2 hours are surely gone (their $disconnect was lost).
+  const expired = Object.keys(agent.connections ?? {}).filter((id) => !liveConnections(agent, now).includes(id));
+  for (const connectionId of expired) await removeConnection(deps, connectionId, agent.agentId);
   if (liveConnections(agent, now).length > 0) return false;
   if (!agent.presenceCheckAt) {
     await startPresenceGrace(deps, agent);

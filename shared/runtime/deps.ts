@@ -30,6 +30,8 @@ export interface Deps {
   deliveries: DeliveryQueue;
   /** Second routing passes after the queue index's lag (SQS with a delay in AWS). */
   rechecks: RoutingRechecks;
+  /** Random numbers for routing's tie-breaks (Math.random when absent; the simulator seeds it). */
+  random?: () => number;
   /** Timer fires that failed for good, redriven by the sweep (absent where none are kept). */
   failedTimers?: FailedTimers;
 }
