@@ -102,6 +102,8 @@ interface DevStats {
   sqs: Record<string, number>;
   scheduler: Record<string, number>;
   fires: number;
+  /** The stream pollers (consumer:table): GetRecords calls and handler batches. */
+  streams?: Record<string, { polls: number; batches: number }>;
 }
 
 export interface Violation {
@@ -197,6 +199,8 @@ export interface BusyHourStep {
   sqsPerInbound: Record<string, number>;
   sqsCallsPerInbound: number;
   schedulerPerInbound: Record<string, number>;
+  /** Stream reads per inbound message, by consumer and table: `polls` GetRecords, `batches` handler calls. */
+  streamsPerInbound: Record<string, { polls: number; batches: number }>;
   schedulerCallsPerInbound: number;
   firesPerInbound: number;
   invariants: InvariantCounts;
@@ -855,6 +859,9 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       sqsPerInbound: Object.fromEntries(Object.entries(sqs).map(([k, v]) => [k, per(v)])),
       sqsCallsPerInbound: per(sum(sqs)),
       schedulerPerInbound: Object.fromEntries(Object.entries(scheduler).map(([k, v]) => [k, per(v)])),
+      streamsPerInbound: Object.fromEntries(
+        Object.entries(statsAfter.streams ?? {}).map(([k, v]) => [k, { polls: per(v.polls - (statsBefore.streams?.[k]?.polls ?? 0)), batches: per(v.batches - (statsBefore.streams?.[k]?.batches ?? 0)) }]),
+      ),
       schedulerCallsPerInbound: per(sum(scheduler)),
       firesPerInbound: per(statsAfter.fires - statsBefore.fires),
       invariants: run.inv,
@@ -1008,14 +1015,21 @@ export function printBusyHour(r: BusyHourResult): string {
       }),
     ]),
   );
-  const sqsOps = [...new Set(r.steps.flatMap((t) => [...Object.keys(t.sqsPerInbound).map((k) => `SQS ${k}`), ...Object.keys(t.schedulerPerInbound).map((k) => `Scheduler ${k}`)]))].sort();
+  const sqsOps = [
+    ...[...new Set(r.steps.flatMap((t) => [...Object.keys(t.sqsPerInbound).map((k) => `SQS ${k}`), ...Object.keys(t.schedulerPerInbound).map((k) => `Scheduler ${k}`)]))].sort(),
+    ...[...new Set(r.steps.flatMap((t) => Object.keys(t.streamsPerInbound ?? {})))].sort().flatMap((k) => [`Streams ${k}:polls`, `Streams ${k}:batches`]),
+  ];
   const others = table(
-    '5e. SQS and Scheduler calls per inbound message, by operation',
+    '5e. SQS, Scheduler and DynamoDB Streams calls per inbound message, by operation (stream polls are GetRecords calls; batches, handler calls)',
     ['operation', ...r.steps.map((t) => `${t.offeredPerSecond} msg/s`)],
     sqsOps.map((op) => [
       op,
       ...r.steps.map((t) => {
         const [service, name] = op.split(' ') as [string, string];
+        if (service === 'Streams') {
+          const [stream, what] = [name.slice(0, name.lastIndexOf(':')), name.slice(name.lastIndexOf(':') + 1)] as [string, 'polls' | 'batches'];
+          return num(t.streamsPerInbound?.[stream]?.[what], 2);
+        }
         const v = service === 'SQS' ? t.sqsPerInbound[name] : t.schedulerPerInbound[name];
         return num(v, 2);
       }),

@@ -174,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // What Lambda's event source mappings do in AWS: every stream consumer reads its tables'
     // streams, the delivery function reads the delivery queue.
+    const streamPollers: Array<{ name: string; stats: () => object }> = [];
     for (const consumer of streamConsumers) {
       const handler = await load(consumer.handler);
       for (const table of consumer.tables) {
@@ -190,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
         });
         stops.push(() => poller.stop());
+        streamPollers.push({ name: `${consumer.handler}:${table.id}`, stats: () => poller.stats() });
       }
     }
     for (const queue of jobQueues) {
@@ -228,7 +230,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         local('GET', '/v1/health', async () => json(200, { status: 'ok' })),
         local('GET', '/.well-known/jwks.json', async () => json(200, tokens.jwks)),
         // For the benchmark: what the stack spent (DynamoDB capacity with TIDE_METER_CAPACITY=1).
-        local('GET', '/dev/stats', async () => json(200, { dynamodb: difference(snapshot(), baseline), sqs: sqs.calls(), scheduler: scheduler.calls(), fires: scheduler.fires() })),
+        local('GET', '/dev/stats', async () =>
+          json(200, {
+            dynamodb: difference(snapshot(), baseline),
+            sqs: sqs.calls(),
+            scheduler: scheduler.calls(),
+            fires: scheduler.fires(),
+            streams: Object.fromEntries(streamPollers.map((p) => [p.name, p.stats()])),
+          }),
+        ),
         local('POST', '/dev/token', async (event) => {
           let body: { agentId?: unknown; role?: unknown };
           try {

@@ -69,8 +69,9 @@ function agentFollowUps(before: Agent | undefined, after: Agent | undefined): Fo
       routingLimitOf(after) > routingLimitOf(before) ||
       !sameValue(before.queues, after.queues));
   if (capacityAppeared) for (const queue of after.queues) out.push({ kind: 'route', queue, agent: after });
-  // Pushes of the agent's own counter (`worklistSeq`) and connections change nothing shown.
-  const header = ['status', 'active', 'preferredConcurrency', 'maxLoad', 'name'] as const;
+  // The list's header. `active` is left out: it only changes with a conversation, whose own
+  // change pushes the list. The agent's push counter and connections change nothing shown.
+  const header = ['status', 'preferredConcurrency', 'maxLoad', 'name'] as const;
   if (before && header.some((field) => !sameValue(before[field], after[field]))) out.push({ kind: 'push', agentId: after.agentId });
   return out;
 }
