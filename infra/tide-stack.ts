@@ -210,11 +210,13 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   },
   // Only creates schedules: a Scheduler outage must hold up nothing but timers.
   'arm-timers': { armsTimers: true },
+  // Makes each reply's first delivery attempt (signing it) and queues the retries.
   'message-changes': {
-    tables: [...r(conversationsTable), ...rw(agentsTable, connectionsTable)],
+    tables: [...r(conversationsTable), ...rw(agentsTable, connectionsTable, messagesTable)],
     pushes: true,
     armsTimers: true,
     sends: [deliveryQueue],
+    channelSecret: true,
   },
   // Re-enqueues a failed attempt with a delay.
   'deliver-message': { tables: rw(messagesTable), sends: [deliveryQueue], channelSecret: true },

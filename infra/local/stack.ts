@@ -128,11 +128,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Handlers read the environment when their module loads, as in a Lambda cold start. Each
     // invocation runs in its handler's async context, so the benchmark's capacity meter can say
     // which handler spent what.
+    const metering = process.env.TIDE_METER_CAPACITY === '1';
     const invocation = new AsyncLocalStorage<HandlerName>();
-    attributeTo(() => invocation.getStore());
+    if (metering) attributeTo(() => invocation.getStore());
     const load = async (name: HandlerName): Promise<LambdaHandler> => {
       const { handler } = (await import(`../../functions/${name}.js`)) as { handler: LambdaHandler };
-      return (event) => invocation.run(name, () => handler(event));
+      // Only the benchmark needs to know (async context costs CPU on every promise).
+      return metering ? (event) => invocation.run(name, () => handler(event)) : handler;
     };
 
     const db = createDocumentClient();

@@ -14,7 +14,8 @@ export type SendOutcome =
   | { kind: 'failed'; code: string; message: string };
 
 export interface OutboundChannel {
-  send(deps: Deps, message: StoredMessage): Promise<SendOutcome>;
+  /** `timeoutMs`: how long the provider may take to answer before the attempt counts as transient. */
+  send(deps: Deps, message: StoredMessage, options?: { timeoutMs?: number }): Promise<SendOutcome>;
 }
 
 /** The channels Tide can send on, by the conversation's channel name. */

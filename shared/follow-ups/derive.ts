@@ -20,7 +20,7 @@ export type FollowUp =
   | { kind: 'message'; agentId: string; conversation: Conversation }
   /** A timer was armed: its schedule must exist. */
   | { kind: 'arm'; conversationId: string; gen: number; at: string }
-  /** A new outbound message: hand it to the delivery queue. */
+  /** A new outbound message: its first delivery attempt. */
   | { kind: 'deliver'; message: StoredMessage }
   /** An outbound message's delivery status moved: tell the agent who sent it, if they still hold it. */
   | { kind: 'delivery'; conversationId: string; messageId: string; agentId?: string; status: DeliveryStatus; error?: StoredMessage['error'] };

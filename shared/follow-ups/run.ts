@@ -1,5 +1,6 @@
 import { getAgents } from '../agent/agent-store.js';
 import { getMessage } from '../conversation/message-store.js';
+import { deliverOutbound, firstAttemptTimeoutMs } from '../delivery/deliver.js';
 import type { DeliveryJob } from '../delivery/delivery-queue.js';
 import type { Conversation } from '../conversation/model.js';
 import { postToAgent, pushWorklist } from '../push/worklist.js';
@@ -15,7 +16,7 @@ export const consumerKinds = {
   work: ['route', 'push', 'message'],
   /** Conversations stream, second consumer: timer schedules (a Scheduler outage delays only timers). */
   timers: ['arm'],
-  /** Messages stream: hand-over to the delivery queue, delivery statuses to the agent. */
+  /** Messages stream: the first delivery attempt (retries go to the delivery queue), statuses to the agent. */
   messages: ['deliver', 'delivery'],
 } as const satisfies Record<string, ReadonlyArray<FollowUp['kind']>>;
 
@@ -114,7 +115,8 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
       ),
       true,
     ),
-    deliveries.size > 0 ? settle([deps.deliveries.enqueue([...deliveries.values()])], true) : undefined,
+    // The first attempt at once; retries go through the delivery queue (shared/delivery).
+    deliveries.size > 0 ? settle([...deliveries.values()].map((job) => deliverOutbound(deps, job, { timeoutMs: firstAttemptTimeoutMs })), true) : undefined,
     statuses.length > 0 ? settle([pushDeliveryStatuses(deps, statuses)], false) : undefined,
   ]);
   if (failures.length > 0) throw new FollowUpError(failures);

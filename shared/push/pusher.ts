@@ -3,7 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { clientConfig } from '../runtime/client-config.js';
+import { clientConfig, withoutSdkLogging } from '../runtime/client-config.js';
 
 /** Sends one frame to one WebSocket connection. `gone` means the connection no longer exists. */
 export interface Pusher {
@@ -12,7 +12,7 @@ export interface Pusher {
 
 /** The API Gateway management API (`POST /@connections/{id}`); locally, its emulation. */
 export function managementApiPusher(endpoint: string, env: NodeJS.ProcessEnv = process.env): Pusher {
-  const client = new ApiGatewayManagementApiClient(clientConfig(endpoint, env));
+  const client = withoutSdkLogging(new ApiGatewayManagementApiClient(clientConfig(endpoint, env)));
   return {
     async post(connectionId, frame) {
       try {

@@ -9,8 +9,8 @@ import type { TableNames } from '../storage/tables.js';
 import type { FailedTimers } from '../timers/failed-timers.js';
 import type { TimerScheduler } from '../timers/timer-scheduler.js';
 
-/** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. */
-export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<{ status: number }>;
+/** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. `timeoutMs` bounds it (default 5 s). */
+export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs?: number }) => Promise<{ status: number }>;
 
 /**
  * Everything a domain function needs from the outside world. Handlers build one from the

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clientConfig } from './client-config.js';
+import { clientConfig, withoutSdkLogging } from './client-config.js';
 
 /** Work to be done later by a queue's consumer: an SQS queue in AWS, its emulation locally. */
 export interface JobQueue<T> {
@@ -12,7 +12,7 @@ export interface JobQueue<T> {
  * call, so the caller's work is retried; every Tide job is safe to receive twice.
  */
 export function sqsJobQueue<T>(queueUrl: string, endpoint?: string, env: NodeJS.ProcessEnv = process.env): JobQueue<T> {
-  const client = new SQSClient(clientConfig(endpoint, env));
+  const client = withoutSdkLogging(new SQSClient(clientConfig(endpoint, env)));
   return {
     async enqueue(jobs, delaySeconds = 0) {
       for (let i = 0; i < jobs.length; i += 10) {

@@ -10,8 +10,8 @@ import type { Deps, HttpSend } from './deps.js';
 import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';
 import { environment } from './environment.js';
 
-const fetchSend: HttpSend = async (url, init) => {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+const fetchSend: HttpSend = async (url, { timeoutMs = 5_000, ...init }) => {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   await response.body?.cancel();
   return { status: response.status };
 };

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { clientConfig } from '../runtime/client-config.js';
+import { clientConfig, withoutSdkLogging } from '../runtime/client-config.js';
 import { environment } from '../runtime/environment.js';
 import { recordConsumed, recordFailure } from './capacity-meter.js';
 
@@ -20,7 +20,7 @@ export function decorateNewClients(decorate: (client: DynamoDBClient) => void): 
 }
 
 export function createDocumentClient(env: NodeJS.ProcessEnv = process.env, decorate?: (client: DynamoDBClient) => void): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(clientConfig(env[environment.dynamodbEndpoint], env));
+  const client = withoutSdkLogging(new DynamoDBClient(clientConfig(env[environment.dynamodbEndpoint], env)));
   if (env.TIDE_METER_CAPACITY === '1') meterCapacity(client);
   for (const each of decorations) each(client);
   decorate?.(client);

@@ -1,5 +1,5 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clientConfig } from '../runtime/client-config.js';
+import { clientConfig, withoutSdkLogging } from '../runtime/client-config.js';
 
 /**
  * Timer fires that never ran: Scheduler could not invoke the function, or the function failed
@@ -14,7 +14,7 @@ export interface FailedTimers {
 
 /** The dead-letter queue on SQS. */
 export function sqsFailedTimers(queueUrl: string, endpoint?: string, env: NodeJS.ProcessEnv = process.env): FailedTimers {
-  const client = new SQSClient(clientConfig(endpoint, env));
+  const client = withoutSdkLogging(new SQSClient(clientConfig(endpoint, env)));
   return {
     async receive(max) {
       const out: Array<{ body: string; receipt: string }> = [];

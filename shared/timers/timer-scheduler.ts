@@ -1,5 +1,5 @@
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { clientConfig } from '../runtime/client-config.js';
+import { clientConfig, withoutSdkLogging } from '../runtime/client-config.js';
 import { environment } from '../runtime/environment.js';
 
 /** What a timer carries to the `timer-fired` handler. */
@@ -40,7 +40,7 @@ export const atExpression = (at: Date) => `at(${new Date(Math.ceil(at.getTime() 
  * themselves after running. Scheduler retries delivery and sends what it cannot deliver to the DLQ.
  */
 export function eventBridgeScheduler(settings: SchedulerSettings, env: NodeJS.ProcessEnv = process.env): TimerScheduler {
-  const client = new SchedulerClient(clientConfig(settings.endpoint, env));
+  const client = withoutSdkLogging(new SchedulerClient(clientConfig(settings.endpoint, env)));
   return {
     async schedule(name, at, payload) {
       // A deadline already passed (or about to) still gets a schedule a second ahead, rather than

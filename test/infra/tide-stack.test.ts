@@ -270,7 +270,7 @@ describe('least privilege', () => {
     sweep: { write: [conversationsTable, agentsTable, availabilityTable, customersTable, messagesTable, connectionsTable] },
     'work-changes': { write: [conversationsTable, agentsTable, availabilityTable, connectionsTable], read: [messagesTable] },
     'arm-timers': { write: [] },
-    'message-changes': { write: [agentsTable, connectionsTable], read: [conversationsTable] },
+    'message-changes': { write: [agentsTable, connectionsTable, messagesTable], read: [conversationsTable] },
     'deliver-message': { write: [messagesTable] },
     'recheck-queues': { write: [conversationsTable, agentsTable, availabilityTable] },
     'seed-agents': { write: [agentsTable, availabilityTable] },
@@ -795,7 +795,7 @@ describe('settings from context', () => {
         .map((fn) => String(fn.Properties.Description).replace('Tide ', ''))
         .sort();
     };
-    expect(readers(t)).toEqual(['deliver-message', 'inbound-message']);
+    expect(readers(t)).toEqual(['deliver-message', 'inbound-message', 'message-changes']);
     expect(JSON.stringify(t.toJSON())).not.toContain('"secret":');
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channels.generic.secret is written'));
     const literal = build({ 'tide:config': { channels: { generic: { secret: 'dev-secret' } } } });

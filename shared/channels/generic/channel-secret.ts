@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { clientConfig } from '../../runtime/client-config.js';
+import { clientConfig, withoutSdkLogging } from '../../runtime/client-config.js';
 import type { Deps } from '../../runtime/deps.js';
 
 /** Reads a secret's string value (Secrets Manager in AWS; its emulation locally). */
@@ -15,7 +15,7 @@ const cacheSeconds = 300;
  * the business's configuration like the JWKS keys, not state (a cold start reads it again).
  */
 export function secretsManagerReader(endpoint?: string, env: NodeJS.ProcessEnv = process.env): SecretReader {
-  const client = new SecretsManagerClient(clientConfig(endpoint, env));
+  const client = withoutSdkLogging(new SecretsManagerClient(clientConfig(endpoint, env)));
   const cache = new Map<string, { value: string; until: number }>();
   return {
     async read(secretId) {

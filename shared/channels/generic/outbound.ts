@@ -10,14 +10,14 @@ import { sign, signatureHeader } from './signature.js';
  * `messageId`, since delivery is at least once.
  */
 export const genericOutbound: OutboundChannel = {
-  async send(deps, message) {
+  async send(deps, message, options = {}) {
     const channel = deps.config.channels.generic;
     const secret = await channelSecret(deps);
     if (!channel?.outboundUrl || !secret) return { kind: 'failed', code: 'channel_not_configured', message: 'the generic channel has no outboundUrl' };
     const body = JSON.stringify({ conversationId: message.conversationId, messageId: message.messageId, to: message.to, text: message.text });
     let status: number;
     try {
-      status = (await deps.http(channel.outboundUrl, { method: 'POST', headers: { 'content-type': 'application/json', [signatureHeader]: sign(secret, body) }, body })).status;
+      status = (await deps.http(channel.outboundUrl, { method: 'POST', headers: { 'content-type': 'application/json', [signatureHeader]: sign(secret, body) }, body, timeoutMs: options.timeoutMs })).status;
     } catch (error) {
       return { kind: 'retry', reason: (error as Error).name };
     }
