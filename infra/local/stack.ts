@@ -189,7 +189,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           // An idle stream is polled less and less often (AWS polls each shard 4 times a second).
           idlePollMs: consumer.handler === 'work-changes' ? 10 : 50,
           maxIdlePollMs: consumer.handler === 'work-changes' ? 160 : 500,
-          busyPollMs: 10,
+          // A short batching window: what arrives meanwhile comes as one batch (one routing pass
+          // per queue, one push per agent); Lambda itself polls a shard four times a second.
+          busyPollMs: consumer.handler === 'work-changes' ? 25 : 100,
           onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
         });
         stops.push(() => poller.stop());

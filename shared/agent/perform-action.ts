@@ -1,12 +1,15 @@
 import { agentActionSchema, type AckFrame, type AgentAction, type ErrorFrame } from '../contract/agent-actions.js';
 import {
   closeConversation,
+  replyMessageId,
+  sameRequestSeconds,
   scheduleFollowUp,
   sendReply,
   setConversationPriority,
   transferConversation,
   type CommandOptions,
 } from '../conversation/commands.js';
+import { getMessage } from '../conversation/message-store.js';
 import { isTideError, TideError } from '../errors.js';
 import { pushWorklist } from '../push/worklist.js';
 import type { Deps } from '../runtime/deps.js';
@@ -46,13 +49,22 @@ export async function performAgentAction(deps: Deps, sender: FrameSender, rawBod
   const agentId = sender.agentId ?? (await getConnection(deps, sender.connectionId))?.agentId;
   if (!agentId) return errorFrame(requestId, new TideError('forbidden', 'unknown connection'));
   const action = parsed.data;
-  const key = requestId && action.action !== 'sync' ? requestKey(agentId, body as Record<string, unknown>) : undefined;
+  // A `send` needs no record: its message's id is derived from the request, so the message is
+  // the record (half the writes of a reply; see `repeatedSend`). `sync` changes nothing.
+  const key = requestId && action.action !== 'sync' && action.action !== 'send' ? requestKey(agentId, body as Record<string, unknown>) : undefined;
   const options: CommandOptions = key ? { remember: rememberer(deps, key, { requestId, action: action.action }) } : {};
   try {
     return await perform(deps, agentId, action, requestId, options);
   } catch (error) {
     // A request that cannot be done as asked may be the retry of one that was: its first answer.
-    const first = key && (error instanceof RequestAlreadyDone || isTideError(error)) ? await recallAnswer(deps, key) : undefined;
+    const first =
+      error instanceof RequestAlreadyDone || isTideError(error)
+        ? key
+          ? await recallAnswer(deps, key)
+          : action.action === 'send' && requestId
+            ? await repeatedSend(deps, agentId, action, requestId)
+            : undefined
+        : undefined;
     if (first) return first;
     if (isTideError(error)) return errorFrame(requestId, error);
     logger.error('agent action failed', { action: action.action, agentId, error: (error as Error).name });
@@ -105,6 +117,14 @@ async function perform(deps: Deps, agentId: string, action: AgentAction, request
  */
 const pushBeforeAck = (deps: Deps, agentId: string) =>
   pushWorklist(deps, agentId).catch((error: Error) => logger.warn('push before ack failed', { agentId, error: error.name }));
+
+/** The first answer to a `send` retried after it could no longer be done (the conversation closed meanwhile, say). */
+async function repeatedSend(deps: Deps, agentId: string, action: Extract<AgentAction, { action: 'send' }>, requestId: string): Promise<AckFrame | undefined> {
+  const messageId = replyMessageId({ agentId, conversationId: action.conversationId, requestId, text: action.text, closing: action.closing });
+  const stored = await getMessage(deps, messageId!);
+  if (!stored || Date.parse(stored.sentAt) <= deps.clock.now().getTime() - sameRequestSeconds * 1000) return undefined;
+  return { type: 'ack', requestId, action: 'send', conversationId: action.conversationId, messageId };
+}
 
 const requestIdOf = (body: unknown): string | undefined => {
   const id = (body as { requestId?: unknown } | null)?.requestId;

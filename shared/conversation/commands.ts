@@ -59,6 +59,17 @@ async function changeOwned(
   });
 }
 
+/**
+ * The id of a reply sent with a `requestId`: derived from the agent, the conversation, the
+ * request id and every field, so a retry of the same request finds its message, and the same id
+ * with other fields is another message.
+ */
+export function replyMessageId(input: { agentId: string; conversationId: string; text: string; closing?: boolean; requestId?: string }): string | undefined {
+  if (!input.requestId) return undefined;
+  const digest = createHash('sha256').update(JSON.stringify([input.agentId, input.conversationId, input.requestId, input.text, input.closing ?? null])).digest('base64url').slice(0, 26);
+  return `mo_${digest}`;
+}
+
 export interface Reply {
   messageId: string;
   /** True when this exact request was already stored (a client retry): nothing new was sent. */
@@ -77,10 +88,9 @@ export async function sendReply(
   input: { agentId: string; conversationId: string; text: string; closing?: boolean; requestId?: string },
   options: CommandOptions = {},
 ): Promise<Reply> {
-  const digest = input.requestId
-    ? createHash('sha256').update(JSON.stringify([input.agentId, input.conversationId, input.requestId, input.text, input.closing ?? null])).digest('base64url').slice(0, 26)
-    : undefined;
-  let messageId = digest ? `mo_${digest}` : `mo_${randomUUID()}`;
+  const derived = replyMessageId(input);
+  const digest = derived?.slice(3);
+  let messageId = derived ?? `mo_${randomUUID()}`;
   return withRetries<Reply>('send', async () => {
     const before = await ownConversation(deps, input.agentId, input.conversationId);
     const limit = replyTextLimit[before.channel];

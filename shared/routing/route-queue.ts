@@ -68,7 +68,12 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
   };
 
   const roomFor = room ? 2 * room.size : [...loaded.values()].reduce((n, a) => n + routingLimitOf(a) - a.active, 0);
-  const queued = await nextQueued(deps, queue, Math.min(100, roomFor + 5));
+  // New work that fits where there is room needs no look at the queue: had older work been
+  // waiting with room there, an earlier pass would have placed it (and a lagging index is what
+  // rechecks and the sweep are for). When room is short, the queue decides who goes first.
+  const hinted = mergeCandidates([], hints.conversations ?? [], queue);
+  const fits = hinted.length > 0 && !hints.agents?.length && room !== undefined && hinted.length <= room.size;
+  const queued = fits ? [] : await nextQueued(deps, queue, Math.min(100, roomFor + 5));
   const candidates = mergeCandidates(queued, hints.conversations ?? [], queue);
   const assigned: Conversation[] = [];
   for (const first of candidates) {

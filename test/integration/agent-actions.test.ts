@@ -54,6 +54,15 @@ describe('send: a request is its id and its fields, for 10 minutes', () => {
     expect(await outbound(deps)).toHaveLength(2);
   });
 
+  it('a send retried after the conversation closed still gets its first ack', async () => {
+    const { deps, conversationId } = await setup();
+    const frame = { action: 'send', requestId: 'late', conversationId, text: 'Anything else?' };
+    const first = await act(deps, frame);
+    await act(deps, { action: 'close', requestId: 'bye', conversationId });
+    expect(await act(deps, frame)).toEqual(first);
+    expect(await act(deps, { ...frame, text: 'Something new' })).toMatchObject({ type: 'error', code: 'invalid_state' });
+  });
+
   it('concurrent copies of one request store one message and get one answer', async () => {
     const { deps, conversationId } = await setup();
     const frame = { action: 'send', requestId: 'dup', conversationId, text: 'Once only' };
