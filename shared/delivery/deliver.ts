@@ -15,21 +15,20 @@ export const giveUpAfterSeconds = 24 * 60 * 60;
 export type DeliveryOutcome = 'sent' | 'delivered' | 'failed' | 'retry' | 'skipped';
 
 /**
- * One delivery attempt of an outbound message, never from the agent's request: the first from the
- * change stream, the retries from the delivery queue, so a slow or failing channel delays only
- * deliveries, never an agent's action. Transient failures
- * go back to the queue with a growing delay (`retryDelaySeconds`) for up to 24 hours; permanent
- * ones make the message `failed` with the provider's code. Delivery is at least once: a job the
- * stream handed over twice may send twice (the receiver dedupes by `messageId`), but the status
- * only moves forward.
- */
-/**
- * The first attempt runs from the change stream as soon as the message is stored, with a short
+ * The first attempt runs from the change stream as soon as the message is stored, with this short
  * timeout, so a slow channel holds up that stream's other deliveries for at most this long; its
  * retries run from the delivery queue with the channel's full timeout.
  */
 export const firstAttemptTimeoutMs = 1_500;
 
+/**
+ * One delivery attempt of an outbound message, never from the agent's request: the first from the
+ * change stream, the retries from the delivery queue, so a slow or failing channel delays only
+ * deliveries, never an agent's action. Transient failures go back to the queue with a growing
+ * delay (`retryDelaySeconds`) for up to 24 hours; permanent ones make the message `failed` with the
+ * provider's code. Delivery is at least once: a job the stream handed over twice may send twice
+ * (the receiver dedupes by `messageId`), but the status only moves forward.
+ */
 export async function deliverOutbound(deps: Deps, job: DeliveryJob, options: { timeoutMs?: number } = {}): Promise<DeliveryOutcome> {
   // The job carries the message; an old job without it reads it (and skips one no longer pending).
   const message: StoredMessage | undefined = job.message ? { messageId: job.messageId, ...job.message } : await getMessage(deps, job.messageId);

@@ -1,6 +1,6 @@
 import { getAgents } from '../agent/agent-store.js';
 import { getMessage } from '../conversation/message-store.js';
-import { deliverOutbound, firstAttemptTimeoutMs } from '../delivery/deliver.js';
+import { deliverOutbound, firstAttemptTimeoutMs, retryDelaySeconds } from '../delivery/deliver.js';
 import type { DeliveryJob } from '../delivery/delivery-queue.js';
 import type { Conversation } from '../conversation/model.js';
 import { postToAgent, pushWorklist } from '../push/worklist.js';
@@ -115,8 +115,21 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
       ),
       true,
     ),
-    // The first attempt at once; retries go through the delivery queue (shared/delivery).
-    deliveries.size > 0 ? settle([...deliveries.values()].map((job) => deliverOutbound(deps, job, { timeoutMs: firstAttemptTimeoutMs })), true) : undefined,
+    // The first attempt at once; retries go through the delivery queue (shared/delivery). An
+    // attempt that throws (a fault of ours, a failed status write) is handed to the queue too
+    // rather than failing the batch, whose redelivery would send the batch's other messages again;
+    // only a failed hand-over fails the batch.
+    deliveries.size > 0
+      ? settle(
+          [...deliveries.values()].map((job) =>
+            deliverOutbound(deps, job, { timeoutMs: firstAttemptTimeoutMs }).catch(async (error: Error) => {
+              logger.warn('first delivery attempt failed; queued', { messageId: job.messageId, error: error.name });
+              await deps.deliveries.enqueue([{ ...job, attempt: job.attempt + 1 }], retryDelaySeconds(job.attempt));
+            }),
+          ),
+          true,
+        )
+      : undefined,
     statuses.length > 0 ? settle([pushDeliveryStatuses(deps, statuses)], false) : undefined,
   ]);
   if (failures.length > 0) throw new FollowUpError(failures);

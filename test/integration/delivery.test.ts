@@ -137,4 +137,32 @@ describe('delivery', () => {
     expect(await moveStatus(deps, { messageId }, 'delivered')).toBe(false);
     expect((await getMessage(deps, messageId))!.status).toBe('read');
   });
+  it('a first attempt that fails on our side goes to the queue without failing the batch (which would send the batch\'s other messages again)', async () => {
+    const posted: string[] = [];
+    const { deps, send } = await setup(async (_url, init) => {
+      posted.push(JSON.parse(init.body).messageId);
+      return { status: 200 };
+    });
+    const first = await send('One');
+    const second = await send('Two');
+    // The first status write after a successful send is throttled (an injected fault).
+    const db = deps.db as unknown as { send: (command: { input?: { TableName?: string; Key?: Record<string, unknown> } }) => Promise<unknown> };
+    const realSend = db.send.bind(db);
+    let faults = 0;
+    db.send = async (command) => {
+      if (command.input?.TableName === deps.tables.messages && command.input.Key?.messageId === first && command.constructor.name === 'UpdateCommand' && faults++ === 0) {
+        throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+      }
+      return realSend(command);
+    };
+    await deps.settle(); // does not throw: the stream batch is done
+    expect(posted.sort()).toEqual([first, second].sort());
+    expect(deps.deliveries.jobs.map((j) => [j.messageId, j.attempt])).toEqual([[first, 2]]);
+    expect(await getMessage(deps, second)).toMatchObject({ status: 'delivered' });
+    // The retry sends the first again (at least once: its status was never written), never the second.
+    deps.clock.advance(2);
+    await deps.deliverDue();
+    expect(posted.filter((id) => id === second)).toHaveLength(1);
+    expect(await getMessage(deps, first)).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
 });
