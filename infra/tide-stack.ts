@@ -6,6 +6,8 @@ import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
+import { channelSecretFields } from '../shared/channels/secrets.js';
+import type { ProviderName } from '../shared/conversation/model.js';
 import { parseConfig, type TideConfig } from '../shared/config/schema.js';
 import {
   deliveryQueue,
@@ -167,8 +169,10 @@ export interface HandlerAccess {
   armsTimers?: boolean;
   /** Runs failed timer fires again from TimerFailures (receive and delete). */
   redrivesTimers?: boolean;
-  /** Verifies inbound or signs outbound generic-channel messages: reads its key. */
-  channelSecret?: boolean;
+  /** Verifies this provider's webhooks: reads the secrets it needs for that. */
+  verifies?: ProviderName;
+  /** Makes delivery attempts on every channel: reads the secrets needed to send. */
+  sendsOnChannels?: boolean;
   /** Job queues it enqueues to. */
   sends?: readonly QueueDefinition[];
 }
@@ -182,7 +186,10 @@ const r = (...defs: TableDefinition[]) => defs.map((def) => [def, 'read'] as con
  * what it may touch.
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
-  'inbound-message': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable), channelSecret: true },
+  'inbound-message': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable), verifies: 'generic' },
+  // The providers' webhooks: customer messages as above, and delivery statuses on Messages.
+  'twilio-webhook': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable), verifies: 'twilio' },
+  'meta-webhook': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable), verifies: 'meta' },
   'agent-action': {
     tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable, connectionsTable, requestsTable),
     pushes: true,
@@ -216,10 +223,10 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
     pushes: true,
     armsTimers: true,
     sends: [deliveryQueue],
-    channelSecret: true,
+    sendsOnChannels: true,
   },
   // Re-enqueues a failed attempt with a delay.
-  'deliver-message': { tables: rw(messagesTable), sends: [deliveryQueue], channelSecret: true },
+  'deliver-message': { tables: rw(messagesTable), sends: [deliveryQueue], sendsOnChannels: true },
   'recheck-queues': { tables: rw(conversationsTable, agentsTable, availabilityTable) },
   'seed-agents': { tables: rw(agentsTable, availabilityTable) },
 };
@@ -380,18 +387,21 @@ export class TideStack extends Stack {
     }
     new Sweep(this, 'SafetyNet', { handler: fn(scheduledHandlers.sweep.handler), every: Duration.minutes(everySeconds / 60) });
 
-    // The generic channel's signing key.
-    const generic = settings.config.channels.generic;
-    if (generic?.secret) {
-      Annotations.of(this).addWarningV2(
-        'tide:literal-channel-secret',
-        'channels.generic.secret is written into the template and the functions\' environment: store the key ' +
-          'in Secrets Manager and set channels.generic.secretId instead.',
-      );
-    }
-    if (generic?.secretId) {
-      const secret = importChannelSecret(this, 'ChannelSecret', generic.secretId);
-      for (const target of granted((a) => a.channelSecret)) secret.grantRead(target.fn);
+    // Channel secrets: each readable only by the functions that verify or send for its channel.
+    for (const field of channelSecretFields) {
+      const channel = (settings.config.channels as Record<string, Record<string, unknown> | undefined>)[field.channel];
+      if (typeof channel?.[field.literal] === 'string') {
+        Annotations.of(this).addWarningV2(
+          'tide:literal-channel-secret',
+          `channels.${field.channel}.${field.literal} is written into the template and the functions' environment: store it ` +
+            `in Secrets Manager and set channels.${field.channel}.${field.secretId} instead.`,
+        );
+      }
+      const secretId = channel?.[field.secretId];
+      if (typeof secretId !== 'string') continue;
+      const secret = importChannelSecret(this, field.channel === 'generic' ? 'ChannelSecret' : `${pascal(field.channel)}${pascal(field.literal)}Secret`, secretId);
+      const readers = granted((a) => (field.purposes.includes('verify') && a.verifies === field.channel) || (field.purposes.includes('send') && Boolean(a.sendsOnChannels)));
+      for (const target of readers) secret.grantRead(target.fn);
     }
 
     new AgentSeeding(this, 'AgentSeeding', { handler: fn(deploymentHandlers.seedAgents.handler), agents: settings.config.agents });

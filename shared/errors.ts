@@ -9,7 +9,11 @@ export type TideErrorCode =
   | 'payload_too_large'
   | 'not_found'
   | 'forbidden'
-  | 'invalid_state';
+  | 'invalid_state'
+  /** The customer opted out (STOP) on this channel: nothing may be sent until they opt back in. */
+  | 'opted_out'
+  /** The provider's customer-service window has closed: free-form replies are refused. */
+  | 'outside_window';
 
 export class TideError extends Error {
   constructor(

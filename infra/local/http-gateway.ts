@@ -179,7 +179,11 @@ function isStructured(result: APIGatewayProxyResultV2): result is APIGatewayProx
   return typeof result === 'object' && result !== null && 'statusCode' in result && result.statusCode !== undefined;
 }
 
-/** The content types API Gateway passes through as text rather than base64. */
+/**
+ * The content types API Gateway passes through as text rather than base64. Form posts are not
+ * among them: an HTTP API hands Twilio's `application/x-www-form-urlencoded` webhooks to Lambda
+ * base64-encoded, and so does this gateway, so the handlers' decoding is exercised locally.
+ */
 export function isTextContent(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const type = contentType.toLowerCase();
@@ -189,7 +193,6 @@ export function isTextContent(contentType: string | undefined): boolean {
     mime.startsWith('text/') ||
     mime === 'application/json' ||
     mime.endsWith('+json') ||
-    mime === 'application/x-www-form-urlencoded' ||
     mime === 'application/xml' ||
     mime.endsWith('+xml')
   );

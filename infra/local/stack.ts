@@ -6,6 +6,7 @@ import { getAgent, upsertAgentProfile } from '../../shared/agent/agent-store.js'
 import type { TideConfig } from '../../shared/config/schema.js';
 import { httpRoutes, jobQueues, scheduledHandlers, streamConsumers, timerFailuresQueue, webSocketRoutes, type HandlerName } from '../../shared/contract/routes.js';
 import { json } from '../../shared/contract/http-responses.js';
+import { channelSecretFields } from '../../shared/channels/secrets.js';
 import { attributeTo, difference, snapshot } from '../../shared/storage/capacity-meter.js';
 import { createDocumentClient, decorateNewClients } from '../../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
@@ -78,16 +79,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const schedulerPort = options.schedulerPort ?? (await freePort(host));
     const timerTargetArn = `arn:aws:lambda:${localRegion}:000000000000:function:tide-${scheduledHandlers.timer.handler}`;
     const tokens = await createDevTokenIssuer();
-    // The channel secret goes through Secrets Manager as in AWS: a literal secret in the local
-    // config is put into the emulator, and the handlers get its id instead of the key.
+    // Channel secrets go through Secrets Manager as in AWS: a literal secret in the local config
+    // is put into the emulator, and the handlers get its id instead of the value.
     const secretsPort = options.secretsPort ?? (await freePort(host));
-    const localSecretId = 'tide/channels/generic';
-    const generic = options.config.channels.generic;
-    const secrets = await startSecretsEmulator({
-      host,
-      port: secretsPort,
-      secrets: generic?.secret ? { [localSecretId]: generic.secret } : {},
-    });
+    const { handlerConfig, stored } = secretsThroughManager(options.config);
+    const secrets = await startSecretsEmulator({ host, port: secretsPort, secrets: stored });
     stops.push(() => secrets.close());
     // Outbound messages wait in an SQS queue for delivery, as in AWS, and routing rechecks wait
     // out their delay in another; poison jobs end in each one's dead-letter queue.
@@ -101,9 +97,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ])],
     });
     stops.push(() => sqs.close());
-    const handlerConfig = generic?.secret
-      ? { ...options.config, channels: { ...options.config.channels, generic: { ...generic, secret: undefined, secretId: localSecretId } } }
-      : options.config;
     Object.assign(process.env, {
       ...tableEnv,
       AWS_REGION: localRegion,
@@ -267,4 +260,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** The config with every literal channel secret replaced by an id in the local Secrets Manager. */
+function secretsThroughManager(config: TideConfig): { handlerConfig: TideConfig; stored: Record<string, string> } {
+  const stored: Record<string, string> = {};
+  const channels: Record<string, Record<string, unknown> | undefined> = { ...config.channels };
+  for (const field of channelSecretFields) {
+    const channel = channels[field.channel];
+    const value = channel?.[field.literal];
+    if (typeof value !== 'string') continue;
+    const id = `tide/channels/${field.channel}/${field.literal}`;
+    stored[id] = value;
+    channels[field.channel] = { ...channel, [field.literal]: undefined, [field.secretId]: id };
+  }
+  return { handlerConfig: { ...config, channels: channels as TideConfig['channels'] }, stored };
 }

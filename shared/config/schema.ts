@@ -51,6 +51,49 @@ export const genericChannelSchema = z
     message: 'the generic channel takes exactly one of secret or secretId',
   });
 
+/** A secret given literally (local use) or by Secrets Manager id (deployed use): exactly one. */
+const oneOf = (literal: string, byId: string) => (c: Record<string, unknown>) => (c[literal] === undefined) !== (c[byId] === undefined);
+
+const queueName = z.string().min(1).max(64);
+
+/** Twilio (SMS, and WhatsApp through Twilio), DESIGN §4b. */
+export const twilioChannelSchema = z
+  .strictObject({
+    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid is AC followed by 32 hex digits'),
+    authToken: z.string().min(1).optional(),
+    /** A Secrets Manager secret whose string value is the auth token. */
+    authTokenSecretId: z.string().min(1).max(2048).optional(),
+    /** The public base URL configured in Twilio: signatures are checked against it. */
+    webhookBaseUrl: z.url({ protocol: /^https?$/ }),
+    from: z.string().min(1).max(64).optional(),
+    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'messagingServiceSid is MG followed by 32 hex digits').optional(),
+    apiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+    queue: queueName.default('default'),
+  })
+  .refine(oneOf('authToken', 'authTokenSecretId'), { message: 'twilio takes exactly one of authToken or authTokenSecretId' })
+  .refine(oneOf('from', 'messagingServiceSid'), { message: 'twilio takes exactly one of from or messagingServiceSid' });
+
+/** Meta: WhatsApp Cloud API, Messenger and Instagram, DESIGN §4b. */
+export const metaChannelSchema = z
+  .strictObject({
+    appSecret: z.string().min(1).optional(),
+    appSecretSecretId: z.string().min(1).max(2048).optional(),
+    verifyToken: z.string().min(1).optional(),
+    verifyTokenSecretId: z.string().min(1).max(2048).optional(),
+    accessToken: z.string().min(1).optional(),
+    accessTokenSecretId: z.string().min(1).max(2048).optional(),
+    graphBaseUrl: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
+    graphVersion: z.string().regex(/^v\d+\.\d+$/, 'graphVersion looks like v23.0').default('v23.0'),
+    whatsappPhoneNumberId: z.string().min(1).max(64).optional(),
+    pageId: z.string().min(1).max(64).optional(),
+    instagramAccountId: z.string().min(1).max(64).optional(),
+    customerServiceWindowSeconds: seconds.default(86_400),
+    queue: queueName.default('default'),
+  })
+  .refine(oneOf('appSecret', 'appSecretSecretId'), { message: 'meta takes exactly one of appSecret or appSecretSecretId' })
+  .refine(oneOf('verifyToken', 'verifyTokenSecretId'), { message: 'meta takes exactly one of verifyToken or verifyTokenSecretId' })
+  .refine(oneOf('accessToken', 'accessTokenSecretId'), { message: 'meta takes exactly one of accessToken or accessTokenSecretId' });
+
 /** Agent presence and reactivation (an extension of DESIGN §4's shape; every field optional). */
 export const routingConfigSchema = z.strictObject({
   /** All of an agent's connections gone for this long sets the agent offline. */
@@ -103,7 +146,7 @@ export const tideConfigSchema = z
     queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
     agents: z.array(agentConfigSchema).default([]),
     channels: z
-      .strictObject({ generic: genericChannelSchema.optional() })
+      .strictObject({ generic: genericChannelSchema.optional(), twilio: twilioChannelSchema.optional(), meta: metaChannelSchema.optional() })
       .default({}),
   })
   .transform((config) => ({
@@ -117,15 +160,21 @@ export const tideConfigSchema = z
       if (seen.has(agent.id)) ctx.addIssue({ code: 'custom', message: `agent ${agent.id} is listed twice` });
       seen.add(agent.id);
       for (const queue of agent.queues) {
-        if (!(queue in config.queues)) {
+        if (!Object.hasOwn(config.queues, queue)) {
           ctx.addIssue({ code: 'custom', message: `agent ${agent.id} serves unknown queue ${queue}` });
         }
       }
+    }
+    for (const [name, channel] of Object.entries(config.channels)) {
+      const queue = (channel as { queue?: string } | undefined)?.queue;
+      if (queue && !Object.hasOwn(config.queues, queue)) ctx.addIssue({ code: 'custom', message: `channels.${name} sends to unknown queue ${queue}` });
     }
   });
 
 export type TideConfigInput = z.input<typeof tideConfigSchema>;
 export type TideConfig = z.output<typeof tideConfigSchema>;
+export type TwilioChannelConfig = z.output<typeof twilioChannelSchema>;
+export type MetaChannelConfig = z.output<typeof metaChannelSchema>;
 export type QueueConfig = z.output<typeof queueConfigSchema>;
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type PriorityConfig = z.output<typeof priorityConfigSchema>;

@@ -10,6 +10,8 @@ const statusByCode: Record<TideErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   invalid_state: 409,
+  opted_out: 409,
+  outside_window: 409,
   payload_too_large: 413,
 };
 

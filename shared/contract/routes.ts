@@ -8,6 +8,8 @@ import { agentsTable, conversationsTable, messagesTable, type TableDefinition } 
 
 export type HandlerName =
   | 'inbound-message'
+  | 'twilio-webhook'
+  | 'meta-webhook'
   | 'ws-authorizer'
   | 'ws-connect'
   | 'ws-disconnect'
@@ -30,6 +32,10 @@ export interface HttpRoute {
 /** Public HTTP API routes (API Gateway HTTP API, payload format 2.0). */
 export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/messages', handler: 'inbound-message' },
+  { method: 'POST', path: '/v1/channels/twilio/messages', handler: 'twilio-webhook' },
+  { method: 'POST', path: '/v1/channels/twilio/status', handler: 'twilio-webhook' },
+  { method: 'GET', path: '/v1/channels/meta', handler: 'meta-webhook' },
+  { method: 'POST', path: '/v1/channels/meta', handler: 'meta-webhook' },
 ];
 
 /** WebSocket agent actions; route selection is on `$request.body.action`. */

@@ -3,13 +3,13 @@ import { getAgent, getAgents } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
 import { RequestAlreadyDone, requestWriteName, type RememberAnswer } from '../agent/request-log.js';
 import { agentsMoved } from '../agent/transitions.js';
-import { replyTextLimit } from '../channels/text-limits.js';
+import { channelOf } from '../channels/registry.js';
 import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { withRetries, type CommitOutcome } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
-import { releaseOpenConversation } from './customer-store.js';
+import { customerKey, getCustomer, releaseOpenConversation } from './customer-store.js';
 import { getMessage, type StoredMessage } from './message-store.js';
 import type { Conversation } from './model.js';
 import { ownConversation } from './ownership.js';
@@ -93,14 +93,14 @@ export async function sendReply(
   let messageId = derived ?? `mo_${randomUUID()}`;
   return withRetries<Reply>('send', async () => {
     const before = await ownConversation(deps, input.agentId, input.conversationId);
-    const limit = replyTextLimit[before.channel];
-    if ([...input.text].length > limit) throw new TideError('invalid_request', `text: a ${before.channel} message is at most ${limit} characters`);
     const ctx = contextOf(deps);
+    await refuseUnsendable(deps, before, input.text, ctx.now);
     const after = transitions.reply(before, { messageId, text: input.text, closing: input.closing }, ctx);
     const message: StoredMessage = {
       messageId,
       conversationId: before.conversationId,
       channel: before.channel,
+      ...(before.provider ? { provider: before.provider } : {}),
       direction: 'out',
       agentId: input.agentId,
       to: before.customerId,
@@ -125,6 +125,24 @@ export async function sendReply(
     }
     return { done: false };
   });
+}
+
+/**
+ * The channel's rules for a reply, checked before anything is stored: its text limit, its
+ * customer-service window (from the customer's last message) and the customer's opt-out.
+ */
+async function refuseUnsendable(deps: Deps, c: Conversation, text: string, now: Date): Promise<void> {
+  const channel = channelOf(c);
+  const limit = channel.replyTextLimit(c.channel);
+  if ([...text].length > limit) throw new TideError('invalid_request', `text: a ${c.channel} message is at most ${limit} characters`);
+  const window = channel.replyWindowSeconds?.(deps.config);
+  const lastWrote = c.lastCustomerMessageAt ?? c.createdAt;
+  if (window !== undefined && now.getTime() - Date.parse(lastWrote) > window * 1000) {
+    throw new TideError('outside_window', `the customer last wrote more than ${window} s ago; ${c.channel} refuses free-form replies after that`);
+  }
+  if (channel.optOut && (await getCustomer(deps, customerKey(c.channel, c.customerId)))?.optedOut) {
+    throw new TideError('opted_out', 'the customer opted out of messages on this channel (STOP); nothing is sent until they write START');
+  }
 }
 
 /** Closes the conversation; the customer's next message opens a new one. */

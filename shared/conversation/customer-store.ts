@@ -21,6 +21,9 @@ export interface Customer {
   lastAgentId?: string;
   /** The customer's last closed conversation: where a "thanks" after the close is filed. */
   lastConversationId?: string;
+  /** The customer sent STOP (or the like) and not START since: nothing may be sent to them. */
+  optedOut?: boolean;
+  optedOutAt?: string;
 }
 
 export const customerKey = (channel: string, customerId: string) => `${channel}#${customerId}`;
@@ -84,4 +87,19 @@ export async function releaseOpenConversation(deps: StoreDeps, closed: Conversat
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
+}
+
+/**
+ * Records a customer's opt-out keyword (STOP … START, DESIGN §4b): while opted out, `send`
+ * refuses with `opted_out`. One write on the customer item, whether or not it exists yet.
+ */
+export async function setOptedOut(deps: StoreDeps, key: string, optedOut: boolean, customer: { channel: string; customerId: string }, at: string): Promise<void> {
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tables.customers,
+      Key: { customerKey: key },
+      UpdateExpression: optedOut ? 'SET optedOut = :t, optedOutAt = :at, channel = :ch, customerId = :id' : 'SET channel = :ch, customerId = :id REMOVE optedOut, optedOutAt',
+      ExpressionAttributeValues: { ':ch': customer.channel, ':id': customer.customerId, ...(optedOut ? { ':t': true, ':at': at } : {}) },
+    }),
+  );
 }

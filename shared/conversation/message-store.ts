@@ -2,24 +2,38 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { storedForm } from '../storage/versioned.js';
-import type { ChannelName, Direction } from './model.js';
+import type { ChannelName, Direction, ProviderName } from './model.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
 /** An outbound message's delivery status; it only moves forward (shared/delivery/status.ts). */
 export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
+/** An attachment as the provider described it; Tide keeps the reference, not the bytes. */
+export interface MessageMedia {
+  /** Where the provider serves it (Twilio's `MediaUrlN`, Messenger's `payload.url`). */
+  url?: string;
+  /** The provider's media id (WhatsApp: fetched through the Graph API). */
+  providerMediaId?: string;
+  contentType?: string;
+  /** image, audio, video, document, sticker, location, … */
+  kind?: string;
+}
+
 /** A message as stored in the Messages table (the conversation's history). */
 export interface StoredMessage {
   messageId: string;
   conversationId: string;
   channel: ChannelName;
+  /** Who carries it (absent: the channel's usual provider, shared/channels/registry.ts). */
+  provider?: ProviderName;
   direction: Direction;
   text: string;
   sentAt: string;
   // Inbound
   externalId?: string;
   from?: string;
+  media?: MessageMedia[];
   /** A courtesy message that came after the conversation closed, filed with it. */
   afterClose?: boolean;
   // Outbound

@@ -14,6 +14,13 @@ export type WaitingOn = 'agent' | 'customer';
 export type Direction = 'in' | 'out';
 export const channelNames = ['generic', 'sms', 'whatsapp', 'messenger', 'instagram'] as const;
 export type ChannelName = (typeof channelNames)[number];
+/**
+ * Who carries a conversation. Its `channel` is what the customer uses (sms, whatsapp, …); its
+ * provider is who Tide talks to for it: WhatsApp may come through Twilio or through Meta
+ * (shared/channels/registry.ts).
+ */
+export const providerNames = ['generic', 'twilio', 'meta'] as const;
+export type ProviderName = (typeof providerNames)[number];
 
 export interface MessageSummary {
   messageId: string;
@@ -28,6 +35,8 @@ export interface MessageSummary {
 export interface Conversation {
   conversationId: string;
   channel: ChannelName;
+  /** Absent: the channel's usual provider (shared/channels/registry.ts). */
+  provider?: ProviderName;
   customerId: string;
   customerName?: string;
   queue: string;

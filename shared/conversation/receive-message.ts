@@ -7,22 +7,31 @@ import type { Deps } from '../runtime/deps.js';
 import { commit, withRetries } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
 import { conversationWrite, getConversation } from './conversation-store.js';
-import { claimOpenConversation, customerKey, getCustomer, releaseOpenConversation } from './customer-store.js';
-import { getMessage, moveMessage, putMessage, type StoredMessage } from './message-store.js';
-import type { ChannelName, Conversation } from './model.js';
+import { claimOpenConversation, customerKey, getCustomer, releaseOpenConversation, setOptedOut } from './customer-store.js';
+import { getMessage, moveMessage, putMessage, type MessageMedia, type StoredMessage } from './message-store.js';
+import type { ChannelName, Conversation, ProviderName } from './model.js';
 import { hasApplied, openConversation, receiveCustomerMessage, type InboundFacts } from './transitions.js';
 
 /** A customer's message as a channel parsed it. */
 export interface InboundMessage {
   channel: ChannelName;
+  /** Who carried it (absent: the channel's usual provider, `providerOf`). */
+  provider?: ProviderName;
+  /** The provider's id for the message: the dedupe key. */
   externalId: string;
-  /** The customer's address on the channel (phone number, PSID, …). */
+  /** The customer's address on the channel (phone number, PSID, WhatsApp user id, …). */
   from: string;
+  /** May be empty when the message is media only. */
   text: string;
   queue: string;
   name?: string;
   /** Business priority sent by the channel. */
   priority?: number;
+  media?: MessageMedia[];
+  /** Stored and shown but makes nothing actionable (a reaction). */
+  ineffectual?: boolean;
+  /** An opt-out (STOP …) or opt-in (START …) keyword: `send` refuses while opted out. */
+  optOut?: 'stop' | 'start';
 }
 
 export interface Received {
@@ -47,12 +56,16 @@ export interface Received {
 export async function receiveMessage(deps: Deps, message: InboundMessage): Promise<Received> {
   if (!queueSettings(deps.config, message.queue)) throw new TideError('unknown_queue', `queue ${message.queue} does not exist`);
   const messageId = inboundMessageId(message.channel, message.externalId);
-  const facts: InboundFacts = { messageId, channel: message.channel, from: message.from, name: message.name, text: message.text, queue: message.queue, priority: message.priority };
+  const facts: InboundFacts = { messageId, channel: message.channel, provider: message.provider, from: message.from, name: message.name, text: message.text, queue: message.queue, priority: message.priority };
   const key = customerKey(message.channel, message.from);
   /** Where this request's message is stored (set once it is, by this request or an earlier one). */
   let storedIn: string | undefined;
   let duplicate = false;
   let freshId: string | undefined;
+
+  // Before the message, so that by the time it is acknowledged `send` already honours it; a
+  // provider's retry sets it again, which changes nothing.
+  if (message.optOut) await setOptedOut(deps, key, message.optOut === 'stop', { channel: message.channel, customerId: message.from }, deps.clock.now().toISOString());
 
   return withRetries('inbound message', async (attempt) => {
     const consistent = attempt > 0;
@@ -65,11 +78,9 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
     // A pointer to no conversation: a creation that died between claiming and writing it.
     const unborn = customer?.openConversationId && !pointed ? customer.openConversationId : undefined;
 
-    const kind = classifyCustomerMessage(
-      message.text,
-      { afterClosingQuestion: Boolean(open?.closingQuestionAsked && open.waitingOn === 'customer') },
-      deps.config.classifier,
-    );
+    const kind = message.ineffectual
+      ? 'ineffectual'
+      : classifyCustomerMessage(message.text, { afterClosingQuestion: Boolean(open?.closingQuestionAsked && open.waitingOn === 'customer') }, deps.config.classifier);
     const lastClosed = customer?.lastConversationId ?? stale?.conversationId;
     if (!storedIn && !open && !unborn && kind === 'ineffectual' && lastClosed) {
       // "Thanks!" after the conversation closed: kept with that conversation, no new work.
@@ -123,10 +134,12 @@ const inboundItem = (m: InboundMessage, messageId: string, conversationId: strin
   messageId,
   conversationId,
   channel: m.channel,
+  ...(m.provider ? { provider: m.provider } : {}),
   direction: 'in',
   externalId: m.externalId,
   from: m.from,
   text: m.text,
+  ...(m.media?.length ? { media: m.media } : {}),
   sentAt: at,
   afterClose,
 });
@@ -140,6 +153,7 @@ function closingMessage(deps: Deps, after: Conversation, kind: string, at: strin
       messageId: closingMessageId(after.conversationId),
       conversationId: after.conversationId,
       channel: after.channel,
+      ...(after.provider ? { provider: after.provider } : {}),
       direction: 'out',
       to: after.customerId,
       text,

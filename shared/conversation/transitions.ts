@@ -6,7 +6,7 @@ import { TideError } from '../errors.js';
 import { priorityFromRules, raisedPriority } from '../routing/priority-rules.js';
 import { rankOf } from '../routing/priority.js';
 import { armingAfter, type TimedEvent } from '../timers/deadlines.js';
-import { summaryOf, type ChannelName, type Conversation } from './model.js';
+import { summaryOf, type ChannelName, type Conversation, type ProviderName } from './model.js';
 
 /**
  * Every state change of a conversation, as pure functions: (conversation as read, input) → the
@@ -29,6 +29,7 @@ export interface Context {
 export interface InboundFacts {
   messageId: string;
   channel: ChannelName;
+  provider?: ProviderName;
   from: string;
   name?: string;
   text: string;
@@ -127,6 +128,7 @@ export function openConversation(
     {
       conversationId,
       channel: m.channel,
+      ...(m.provider ? { provider: m.provider } : {}),
       customerId: m.from,
       customerName: m.name,
       queue: m.queue,

@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { outboundChannel, type SendOutcome } from '../channels/channel.js';
+import type { SendOutcome } from '../channels/channel.js';
+import { channelOf } from '../channels/registry.js';
 import { getMessage, type DeliveryStatus, type StoredMessage } from '../conversation/message-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -33,10 +34,10 @@ export async function deliverOutbound(deps: Deps, job: DeliveryJob, options: { t
   // The job carries the message; an old job without it reads it (and skips one no longer pending).
   const message: StoredMessage | undefined = job.message ? { messageId: job.messageId, ...job.message } : await getMessage(deps, job.messageId);
   if (!message || message.direction !== 'out' || (!job.message && message.status !== 'pending')) return 'skipped';
-  const channel = outboundChannel(message.channel);
-  const outcome: SendOutcome = channel
+  const channel = channelOf(message);
+  const outcome: SendOutcome = channel.configured(deps.config)
     ? await channel.send(deps, message, options)
-    : { kind: 'failed', code: 'channel_not_configured', message: `Tide cannot send on ${message.channel}` };
+    : { kind: 'failed', code: 'channel_not_configured', message: `Tide has no ${channel.provider} channel configured` };
   if (outcome.kind === 'sent') {
     const status = outcome.delivered ? 'delivered' : 'sent';
     // Conditional on the status not being past it: a duplicate job's second send changes nothing.

@@ -10,7 +10,7 @@ export interface DeliveryJob {
    * What to send, from the change stream's image of the message: the attempt then needs no read.
    * (SQS keeps it encrypted at rest; it is never logged.)
    */
-  message?: Pick<StoredMessage, 'conversationId' | 'channel' | 'direction' | 'to' | 'text' | 'sentAt' | 'agentId'>;
+  message?: Pick<StoredMessage, 'conversationId' | 'channel' | 'provider' | 'direction' | 'to' | 'text' | 'sentAt' | 'agentId'>;
 }
 
 /** Where outbound messages wait for delivery. */

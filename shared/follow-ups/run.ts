@@ -73,8 +73,8 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
         break;
       }
       case 'deliver': {
-        const { messageId, conversationId, channel, direction, to, text, sentAt, agentId } = f.message;
-        deliveries.set(messageId, { messageId, attempt: 1, message: { conversationId, channel, direction, to, text, sentAt, agentId } });
+        const { messageId, conversationId, channel, provider, direction, to, text, sentAt, agentId } = f.message;
+        deliveries.set(messageId, { messageId, attempt: 1, message: { conversationId, channel, ...(provider ? { provider } : {}), direction, to, text, sentAt, agentId } });
         break;
       }
       case 'delivery':

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SecretReader } from '../channels/generic/channel-secret.js';
+import type { SecretReader } from '../channels/secrets.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryQueue } from '../delivery/delivery-queue.js';
 import type { RoutingRechecks } from '../routing/rechecks.js';
@@ -9,8 +9,18 @@ import type { TableNames } from '../storage/tables.js';
 import type { FailedTimers } from '../timers/failed-timers.js';
 import type { TimerScheduler } from '../timers/timer-scheduler.js';
 
-/** Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. `timeoutMs` bounds it (default 5 s). */
-export type HttpSend = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs?: number }) => Promise<{ status: number }>;
+/**
+ * Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. `timeoutMs`
+ * bounds it (default 5 s). `body` is the answer's text (providers put their message id and error
+ * code there), at most `maxAnswerBytes`; absent when the caller's stub has none.
+ */
+export type HttpSend = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs?: number },
+) => Promise<{ status: number; body?: string }>;
+
+/** Providers answer a send with a small JSON; more than this is not worth reading. */
+export const maxAnswerBytes = 64 * 1024;
 
 /**
  * Everything a domain function needs from the outside world. Handlers build one from the

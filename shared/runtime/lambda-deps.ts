@@ -1,4 +1,4 @@
-import { secretsManagerReader } from '../channels/generic/channel-secret.js';
+import { secretsManagerReader } from '../channels/secrets.js';
 import { systemClock } from '../clock.js';
 import { parseConfig } from '../config/schema.js';
 import { managementApiPusher } from '../push/pusher.js';
@@ -6,14 +6,20 @@ import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
 import { sqsFailedTimers } from '../timers/failed-timers.js';
 import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
-import type { Deps, HttpSend } from './deps.js';
+import { maxAnswerBytes, type Deps, type HttpSend } from './deps.js';
 import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';
 import { environment } from './environment.js';
 
-const fetchSend: HttpSend = async (url, { timeoutMs = 5_000, ...init }) => {
+/** `fetch`, bounded by `timeoutMs`, reading at most `maxAnswerBytes` of the answer. */
+export const fetchSend: HttpSend = async (url, { timeoutMs = 5_000, ...init }) => {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  await response.body?.cancel();
-  return { status: response.status };
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > maxAnswerBytes) {
+    await response.body?.cancel();
+    return { status: response.status };
+  }
+  const body = await response.text();
+  return { status: response.status, body: body.length > maxAnswerBytes ? body.slice(0, maxAnswerBytes) : body };
 };
 
 /**

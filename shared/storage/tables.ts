@@ -62,7 +62,12 @@ export const messagesTable = {
   // Inbound message ids are derived from the channel's externalId, so the conditional put of the
   // message is also the dedupe check: no separate dedupe item, no extra write.
   partitionKey: s('messageId'),
-  indexes: [{ name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt'), projection: 'KEYS_ONLY' }],
+  indexes: [
+    { name: 'byConversation', partitionKey: s('conversationId'), sortKey: s('sentAt'), projection: 'KEYS_ONLY' },
+    // Sparse: only sent outbound messages carry the provider's id. Finds the message of a status
+    // report that does not echo Tide's own id (Messenger's delivery and read events).
+    { name: 'byProviderMessageId', partitionKey: s('providerMessageId'), projection: 'KEYS_ONLY' },
+  ],
   // New outbound messages are handed to the delivery queue from here, and status changes pushed.
   stream: 'NEW_AND_OLD_IMAGES',
 } as const satisfies TableDefinition;

@@ -214,7 +214,7 @@ describe('resources keep the logical ids they had before the stack was split int
 
 describe('Lambda functions', () => {
   it('one arm64 nodejs22.x function per handler, and only the custom-resource framework besides', () => {
-    expect(allHandlers).toHaveLength(13);
+    expect(allHandlers).toHaveLength(15);
     // +1: the CDK custom-resource framework function that calls seed-agents at deploy time.
     template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 1);
     for (const name of allHandlers) {
@@ -262,6 +262,8 @@ describe('least privilege', () => {
   /** What each handler's code touches (the brief of the stream/queue reshaping); independent of infra's own table. */
   const expected: Record<HandlerName, { write: TableDefinition[]; read?: TableDefinition[] }> = {
     'inbound-message': { write: [conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable] },
+    'twilio-webhook': { write: [conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable] },
+    'meta-webhook': { write: [conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable] },
     'agent-action': { write: [...all] },
     'ws-authorizer': { write: [] },
     'ws-connect': { write: [agentsTable, connectionsTable] },
@@ -779,7 +781,7 @@ describe('settings from context', () => {
   it('a channel secret in Secrets Manager: only the signing functions may read it, and no key is in the template', () => {
     const config = { channels: { generic: { secretId: 'tide/channels/generic', outboundUrl: 'https://example.com/out' } } };
     const { stack, template: t } = build({ 'tide:config': config });
-    const readers = (t: Template) => {
+    const readers = (t: Template, secretName = 'tide/channels/generic') => {
       const fns = t.findResources('AWS::Lambda::Function') as Record<string, Resource>;
       const policies = Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>);
       return Object.values(fns)
@@ -789,7 +791,7 @@ describe('settings from context', () => {
             (p) =>
               JSON.stringify(p.Properties.Roles).includes(roleId) &&
               JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') &&
-              JSON.stringify(p.Properties.PolicyDocument).includes('secret:tide/channels/generic'),
+              JSON.stringify(p.Properties.PolicyDocument).includes(`secret:${secretName}-`),
           );
         })
         .map((fn) => String(fn.Properties.Description).replace('Tide ', ''))
@@ -801,6 +803,22 @@ describe('settings from context', () => {
     const literal = build({ 'tide:config': { channels: { generic: { secret: 'dev-secret' } } } });
     Annotations.fromStack(literal.stack).hasWarning('/Tide', Match.stringLikeRegexp('channels.generic.secret is written'));
     expect(readers(literal.template)).toEqual([]);
+
+    // Twilio's token: its webhook and the senders. Meta's app secret and verify token: its webhook
+    // only; its access token: the senders only.
+    const providers = build({
+      'tide:config': {
+        channels: {
+          twilio: { accountSid: `AC${'0'.repeat(32)}`, authTokenSecretId: 'tide/twilio-token', webhookBaseUrl: 'https://tide.example.com', from: '+15550001111' },
+          meta: { appSecretSecretId: 'tide/meta-app', verifyTokenSecretId: 'tide/meta-verify', accessTokenSecretId: 'tide/meta-access', pageId: '1' },
+        },
+      },
+    }).template;
+    expect(readers(providers, 'tide/twilio-token')).toEqual(['deliver-message', 'message-changes', 'twilio-webhook']);
+    expect(readers(providers, 'tide/meta-app')).toEqual(['meta-webhook']);
+    expect(readers(providers, 'tide/meta-verify')).toEqual(['meta-webhook']);
+    expect(readers(providers, 'tide/meta-access')).toEqual(['deliver-message', 'message-changes']);
+    expect(readers(providers)).toEqual([]);
   });
 
   it('without tide:auth: placeholder token settings and a warning', () => {

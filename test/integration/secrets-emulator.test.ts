@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/free-port.js';
 import type { RunningGateway } from '../../infra/local/http-gateway.js';
 import { startSecretsEmulator } from '../../infra/local/secrets-emulator.js';
-import { channelSecret, secretsManagerReader } from '../../shared/channels/generic/channel-secret.js';
+import { channelSecret, secretsManagerReader } from '../../shared/channels/secrets.js';
 import { parseConfig } from '../../shared/config/schema.js';
 
 /** The Secrets Manager emulation and Tide's reader, through the real AWS SDK client. */

@@ -1,0 +1,39 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StatusReport } from '../channels/channel.js';
+import type { Deps } from '../runtime/deps.js';
+import { moveStatus } from './deliver.js';
+
+export type ReportOutcome = 'applied' | 'unchanged' | 'unknown';
+
+/**
+ * Applies a provider's delivery status to the message it is about. Found by Tide's own id when
+ * the provider echoes it (so a status that beats the send call's answer still lands), else by the
+ * provider's id. The status only moves forward: a late or repeated report changes nothing
+ * (`unchanged`). A report about no message Tide knows is `unknown`, never an error: providers
+ * batch statuses, and one stranger must not fail the others.
+ */
+export async function applyStatusReport(deps: Pick<Deps, 'db' | 'tables' | 'clock'>, report: StatusReport): Promise<ReportOutcome> {
+  const messageId = report.messageId ?? (report.providerMessageId ? await messageIdOf(deps, report.providerMessageId) : undefined);
+  if (!messageId) return 'unknown';
+  const extra: Record<string, unknown> = {};
+  if (report.providerMessageId) extra.providerMessageId = report.providerMessageId;
+  if (report.status === 'failed') extra.error = report.error ?? { code: 'failed', message: 'the provider reported the message failed' };
+  // moveStatus is conditional on the current status, which an unknown id does not have: nothing
+  // is created for it.
+  return (await moveStatus(deps, { messageId }, report.status, extra)) ? 'applied' : 'unchanged';
+}
+
+/** The message a provider's id belongs to (the index is eventually consistent: a report seconds
+ * after the send may not find it yet, and the provider's next report will). */
+async function messageIdOf(deps: Pick<Deps, 'db' | 'tables'>, providerMessageId: string): Promise<string | undefined> {
+  const { Items } = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.tables.messages,
+      IndexName: 'byProviderMessageId',
+      KeyConditionExpression: 'providerMessageId = :p',
+      ExpressionAttributeValues: { ':p': providerMessageId },
+      Limit: 1,
+    }),
+  );
+  return Items?.[0]?.messageId as string | undefined;
+}
