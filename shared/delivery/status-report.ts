@@ -13,15 +13,23 @@ export type ReportOutcome = 'applied' | 'unchanged' | 'unknown';
  * batch statuses, and one stranger must not fail the others.
  */
 export async function applyStatusReport(deps: Pick<Deps, 'db' | 'tables' | 'clock'>, report: StatusReport): Promise<ReportOutcome> {
-  const messageId = report.messageId ?? (report.providerMessageId ? await messageIdOf(deps, report.providerMessageId) : undefined);
+  const ours = usableId(report.messageId);
+  const theirs = usableId(report.providerMessageId);
+  const messageId = ours ?? (theirs ? await messageIdOf(deps, theirs) : undefined);
   if (!messageId) return 'unknown';
   const extra: Record<string, unknown> = {};
-  if (report.providerMessageId) extra.providerMessageId = report.providerMessageId;
+  if (theirs) extra.providerMessageId = theirs;
   if (report.status === 'failed') extra.error = report.error ?? { code: 'failed', message: 'the provider reported the message failed' };
   // moveStatus is conditional on the current status, which an unknown id does not have: nothing
   // is created for it.
   return (await moveStatus(deps, { messageId }, report.status, extra)) ? 'applied' : 'unchanged';
 }
+
+/**
+ * An id worth looking up: DynamoDB refuses empty keys and keys over 2 KB with a validation error,
+ * which would fail the whole webhook; no id Tide or a provider issues is longer than this.
+ */
+const usableId = (id: string | undefined) => (id && id.length <= 256 ? id : undefined);
 
 /** The message a provider's id belongs to (the index is eventually consistent: a report seconds
  * after the send may not find it yet, and the provider's next report will). */
