@@ -35,8 +35,22 @@ export interface StatusReport {
   error?: { code: string; message: string };
 }
 
+/**
+ * "The customer has read everything up to this moment" (Messenger's read watermark), about the
+ * messages Tide sent in the customer's conversation, none of which it names.
+ */
+export interface ReadWatermark {
+  channel: ChannelName;
+  customerId: string;
+  /** ISO time: every outbound message sent at or before it is read. */
+  upTo: string;
+}
+
 /** One usable thing a webhook carried. */
-export type WebhookItem = { kind: 'message'; message: InboundMessage } | { kind: 'status'; report: StatusReport };
+export type WebhookItem =
+  | { kind: 'message'; message: InboundMessage }
+  | { kind: 'status'; report: StatusReport }
+  | { kind: 'read-up-to'; watermark: ReadWatermark };
 
 /** The HTTP answer a provider expects once what it sent is stored. */
 export interface WebhookReply {

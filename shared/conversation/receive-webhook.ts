@@ -1,5 +1,5 @@
-import type { Channel, WebhookItem, WebhookReply, WebhookRequest } from '../channels/channel.js';
-import { applyStatusReport } from '../delivery/status-report.js';
+import type { Channel, ReadWatermark, WebhookItem, WebhookReply, WebhookRequest } from '../channels/channel.js';
+import { applyReadWatermark, applyStatusReport } from '../delivery/status-report.js';
 import { isTideError, TideError } from '../errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -26,8 +26,10 @@ export async function receiveWebhook(deps: Deps, channel: Channel, request: Webh
   const outcome: WebhookOutcome = { reply: parsed.reply, received: 0, duplicates: 0, statuses: 0, ignored: parsed.ignored };
   const byCustomer = new Map<string, InboundMessage[]>();
   const reports: Array<Extract<WebhookItem, { kind: 'status' }>['report']> = [];
+  const watermarks: ReadWatermark[] = [];
   for (const item of parsed.items) {
     if (item.kind === 'status') reports.push(item.report);
+    else if (item.kind === 'read-up-to') watermarks.push(item.watermark);
     else {
       const key = `${item.message.channel}#${item.message.from}`;
       byCustomer.set(key, [...(byCustomer.get(key) ?? []), item.message]);
@@ -50,6 +52,9 @@ export async function receiveWebhook(deps: Deps, channel: Channel, request: Webh
     ...reports.map(async (report) => {
       if ((await applyStatusReport(deps, report)) === 'unknown') outcome.ignored++;
       else outcome.statuses++;
+    }),
+    ...watermarks.map(async (watermark) => {
+      outcome.statuses += await applyReadWatermark(deps, watermark);
     }),
   ]);
   const faults = tries.flatMap((t) => (t.status === 'rejected' ? [t.reason as unknown] : []));

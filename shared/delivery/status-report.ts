@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { StatusReport } from '../channels/channel.js';
+import type { ReadWatermark, StatusReport } from '../channels/channel.js';
+import { customerKey, getCustomer } from '../conversation/customer-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { moveStatus } from './deliver.js';
 
@@ -44,4 +45,31 @@ async function messageIdOf(deps: Pick<Deps, 'db' | 'tables'>, providerMessageId:
     }),
   );
   return Items?.[0]?.messageId as string | undefined;
+}
+
+/** How far back a read watermark looks: the customer's latest messages, not the whole history. */
+const watermarkReach = 50;
+
+/**
+ * "Read up to" (Messenger's watermark): every outbound message of the customer's current (or last)
+ * conversation sent at or before it becomes `read`, each only forward. Returns how many moved.
+ */
+export async function applyReadWatermark(deps: Pick<Deps, 'db' | 'tables' | 'clock'>, watermark: ReadWatermark): Promise<number> {
+  if (!usableId(watermark.customerId)) return 0;
+  const customer = await getCustomer(deps, customerKey(watermark.channel, watermark.customerId), false);
+  const conversationId = customer?.openConversationId ?? customer?.lastConversationId;
+  if (!conversationId) return 0;
+  const { Items } = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.tables.messages,
+      IndexName: 'byConversation',
+      KeyConditionExpression: 'conversationId = :c AND sentAt <= :upTo',
+      ExpressionAttributeValues: { ':c': conversationId, ':upTo': watermark.upTo },
+      ScanIndexForward: false,
+      Limit: watermarkReach,
+    }),
+  );
+  // Inbound messages have no status, so the conditional move leaves them alone.
+  const moved = await Promise.all((Items ?? []).map((item) => moveStatus(deps, { messageId: item.messageId as string }, 'read')));
+  return moved.filter(Boolean).length;
 }

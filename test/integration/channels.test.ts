@@ -257,7 +257,16 @@ describe('Meta', () => {
     await indexesCaughtUp();
     await receiveWebhook(deps, metaChannel, metaWebhook('app-secret', event([{ sender: { id: psid }, recipient: { id: 'PAGE_ID' }, timestamp: 1764633602000, delivery: { mids: [request.id], watermark: 1764633602000 } }])));
     expect(await getMessage(deps, messageId)).toMatchObject({ status: 'delivered' });
+    // Messenger's read names no message: everything sent up to the watermark is read.
+    const sentAt = Date.parse((await getMessage(deps, messageId))!.sentAt);
+    const later = (await send(deps, conversationId, 'See you')).messageId as string;
+    await deps.deliverDue();
+    await indexesCaughtUp(); // the watermark is matched against the conversation's index
+    await receiveWebhook(deps, metaChannel, metaWebhook('app-secret', event([{ sender: { id: psid }, recipient: { id: 'PAGE_ID' }, timestamp: sentAt + 1, read: { watermark: sentAt } }])));
+    expect(await getMessage(deps, messageId)).toMatchObject({ status: 'read' });
+    expect(await getMessage(deps, later)).toMatchObject({ status: 'read' }); // same virtual instant: at or before
     await deps.settle();
+    expect(deps.pusher.framesFor('conn-ann', 'delivery').filter((f) => f.messageId === messageId).map((f) => f.status)).toEqual(['sent', 'delivered', 'read']);
     expect(held(deps)).toHaveLength(1);
   });
 

@@ -28,6 +28,8 @@ const attachmentSchema = z.object({ type: z.string().max(64), payload: z.object(
 const deliverySchema = z.object({ mids: z.array(providerId).min(1) });
 /** Reads carry a watermark (everything before it was read) and, on Instagram, the `mid`. */
 const readSchema = z.object({ mid: providerId });
+/** Milliseconds since the epoch, within reason (no earlier than 2015, no later than 2100). */
+const watermarkSchema = z.object({ watermark: z.number().int().min(1_420_070_400_000).max(4_102_444_800_000) });
 
 /**
  * One `entry` of a `page` (Messenger) or `instagram` webhook. Each `messaging` event is read on
@@ -50,7 +52,7 @@ function harvestEvent(config: MetaChannelConfig, channel: MessagingChannel, raw:
   if (!parsed.success) harvest.ignored++;
   else if (parsed.data.message !== undefined) harvestCustomerMessage(config, channel, parsed.data.sender?.id, parsed.data.message, harvest);
   else if (parsed.data.delivery !== undefined) harvestDelivery(parsed.data.delivery, harvest);
-  else if (parsed.data.read !== undefined || parsed.data.messaging_seen !== undefined) harvestRead(parsed.data.read ?? parsed.data.messaging_seen, harvest);
+  else if (parsed.data.read !== undefined || parsed.data.messaging_seen !== undefined) harvestRead(channel, parsed.data.sender?.id, parsed.data.read ?? parsed.data.messaging_seen, harvest);
   else harvest.ignored++;
 }
 
@@ -94,12 +96,18 @@ function harvestDelivery(raw: unknown, harvest: Harvest): void {
 }
 
 /**
- * A read that names its message (Instagram's `mid`) is reported. One with only a watermark
- * (Messenger: everything before this time was read) names none, and a status report is about
- * one message: ignored, and those messages stay `delivered`.
+ * A read that names its message (Instagram's `mid`) is reported for that message. One with only
+ * a watermark (Messenger: everything before this time was read) is reported for the customer's
+ * conversation up to that time.
  */
-function harvestRead(raw: unknown, harvest: Harvest): void {
-  const parsed = readSchema.safeParse(raw);
-  if (!parsed.success) harvest.ignored++;
-  else harvest.items.push({ kind: 'status', report: { providerMessageId: parsed.data.mid, status: 'read' } });
+function harvestRead(channel: MessagingChannel, customerId: string | undefined, raw: unknown, harvest: Harvest): void {
+  const named = readSchema.safeParse(raw);
+  if (named.success) {
+    harvest.items.push({ kind: 'status', report: { providerMessageId: named.data.mid, status: 'read' } });
+    return;
+  }
+  const watermark = watermarkSchema.safeParse(raw);
+  if (watermark.success && customerId) {
+    harvest.items.push({ kind: 'read-up-to', watermark: { channel, customerId, upTo: new Date(watermark.data.watermark).toISOString() } });
+  } else harvest.ignored++;
 }

@@ -68,10 +68,13 @@ describe('Messenger', () => {
     expect(parsed.ignored).toBe(1);
   });
 
-  it('a read naming its mid is a status; a watermark-only read and a postback are ignored', async () => {
+  it('a read naming its mid is a status; a watermark-only read is read-up-to for the customer; a postback is ignored', async () => {
     const parsed = await parse(fixture('messenger-read.json'));
-    expect(parsed.items).toEqual([{ kind: 'status', report: { providerMessageId: 'm_reply-2', status: 'read' } }]);
-    expect(parsed.ignored).toBe(2);
+    expect(parsed.items).toEqual([
+      { kind: 'read-up-to', watermark: { channel: 'messenger', customerId: '6942043587196547', upTo: new Date(1750264299000).toISOString() } },
+      { kind: 'status', report: { providerMessageId: 'm_reply-2', status: 'read' } },
+    ]);
+    expect(parsed.ignored).toBe(1);
   });
 
   it('takes each event on its own: malformed, deleted and sender-less messages never cost the others', async () => {
