@@ -8,6 +8,7 @@
  *   SWEEP_INTERVAL_SECONDS (30)
  *   TIDE_INDEX_LAG_MS ("200-1000": index queries see writes that late, as DynamoDB's GSIs can)
  */
+import { httpRoutes } from '../../shared/contract/routes.js';
 import { indexLagFromEnv } from './index-lag.js';
 import { loadLocalConfig } from './local-config.js';
 import { startLocalStack } from './stack.js';
@@ -38,7 +39,7 @@ try {
     sweepIntervalSeconds: Number(process.env.SWEEP_INTERVAL_SECONDS) || undefined,
   });
   console.log(`Tide is running (ready in ${Date.now() - started} ms)`);
-  console.log(`  HTTP       ${stack.httpUrl}   (POST /v1/messages, GET /v1/health, POST /dev/token)`);
+  console.log(`  HTTP       ${stack.httpUrl}   (${httpRoutes.map((r) => `${r.method} ${r.path}`).join(', ')}, GET /v1/health, POST /dev/token)`);
   console.log(`  WebSocket  ${stack.wsUrl}/?token=<jwt>`);
   let stopping = false;
   const shutdown = (signal: string) => {

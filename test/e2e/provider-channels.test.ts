@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient } from '../support/agent-client.js';
-import { metaJson, startFakeGraph } from '../support/fake-graph.js';
-import { startFakeTwilio } from '../support/fake-twilio.js';
+import { metaJson, startFakeGraph } from '../../infra/local/fake-providers/graph.js';
+import { startFakeTwilio } from '../../infra/local/fake-providers/twilio.js';
 import { startStack, type RunningStack } from '../support/local-stack-process.js';
 import { twilioInbound, whatsappChange, whatsappText } from '../support/provider-webhooks.js';
 

@@ -8,8 +8,8 @@ import { receiveWebhook } from '../../shared/conversation/receive-webhook.js';
 import type { WorklistItem } from '../../shared/push/worklist.js';
 import { fetchSend } from '../../shared/runtime/lambda-deps.js';
 import { createTestDeps, type TestDeps } from '../support/domain-deps.js';
-import { startFakeGraph } from '../support/fake-graph.js';
-import { startFakeTwilio } from '../support/fake-twilio.js';
+import { startFakeGraph } from '../../infra/local/fake-providers/graph.js';
+import { startFakeTwilio } from '../../infra/local/fake-providers/twilio.js';
 import { metaWebhook, twilioInbound, twilioWebhook, whatsappChange, whatsappText } from '../support/provider-webhooks.js';
 import { indexesCaughtUp, online } from '../support/scenario.js';
 

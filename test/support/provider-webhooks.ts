@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import twilio from 'twilio';
 import type { WebhookRequest } from '../../shared/channels/channel.js';
-import { metaJson } from './fake-graph.js';
+import { metaJson } from '../../infra/local/fake-providers/graph.js';
 
 /**
  * Webhooks as the providers send them, signed the providers' way by code that is not Tide's:

@@ -19,7 +19,7 @@ type Answer = { status: number; code: number; subcode?: number; message?: string
  * checks the Bearer token and the body each documents (else a Graph error: 190 for the token, 100
  * for a bad parameter), records every request, and answers as Graph does, unless told otherwise.
  */
-export async function startFakeGraph(options: { version: string; accessToken: string; whatsappPhoneNumberId: string; pageId: string; instagramAccountId: string }) {
+export async function startFakeGraph(options: { version: string; accessToken: string; whatsappPhoneNumberId: string; pageId: string; instagramAccountId: string; port?: number; onSend?: (send: GraphSend) => void }) {
   const sends: GraphSend[] = [];
   const plan: Answer[] = [];
   const server: Server = createServer((req, res) => {
@@ -32,6 +32,7 @@ export async function startFakeGraph(options: { version: string; accessToken: st
       }
       const record: GraphSend = { path: req.url ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], body, status: 0 };
       sends.push(record);
+      res.on('finish', () => options.onSend?.(record));
       const answer = (status: number, payload: unknown) => {
         record.status = status;
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
@@ -65,7 +66,7 @@ export async function startFakeGraph(options: { version: string; accessToken: st
       return error(400, 100, 'Unsupported post request');
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,

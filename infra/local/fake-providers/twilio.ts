@@ -21,7 +21,7 @@ type Answer = { status: number; code?: number; message?: string } | { hang: true
  * `Body` (else 400, code 21604/21602). It records every request and answers `201` with a fresh
  * `SM…` sid, unless told to answer otherwise (`answerNext`).
  */
-export async function startFakeTwilio(account: { accountSid: string; authToken: string }) {
+export async function startFakeTwilio(account: { accountSid: string; authToken: string }, options: { port?: number; onSend?: (send: TwilioSend) => void } = {}) {
   const sends: TwilioSend[] = [];
   const plan: Answer[] = [];
   const server: Server = createServer((req, res) => {
@@ -32,6 +32,7 @@ export async function startFakeTwilio(account: { accountSid: string; authToken: 
       const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
       const record: TwilioSend = { path: req.url ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], form, status: 0 };
       sends.push(record);
+      res.on('finish', () => options.onSend?.(record));
       const error = (status: number, code: number, message: string) => {
         record.status = status;
         answer(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
@@ -51,7 +52,7 @@ export async function startFakeTwilio(account: { accountSid: string; authToken: 
       answer(201, { sid: record.sid, status: 'queued', to: form.To, from: form.From ?? null, body: form.Body, num_segments: '1', error_code: null });
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
