@@ -97,6 +97,32 @@ describe('Meta over HTTP', () => {
     expect(wrong.status).toBe(403);
   });
 
+  it('WhatsApp and Messenger: answered through the Graph API, then delivered and read reach the agent', async () => {
+    const whatsappFrom = '447700900001';
+    const psid = 'PSID-E2E-1';
+    expect((await metaPost({ object: 'whatsapp_business_account', entry: [whatsappChange({ contacts: [{ profile: { name: 'Amy' }, wa_id: whatsappFrom }], messages: [whatsappText('wamid.E2E-W1', whatsappFrom, 'Do you ship to Leeds?')] })] })).status).toBe(200);
+    const page = (messaging: unknown[]) => ({ object: 'page', entry: [{ id: graph.pageId, time: Date.now(), messaging }] });
+    expect((await metaPost(page([{ sender: { id: psid }, recipient: { id: graph.pageId }, timestamp: Date.now(), message: { mid: 'm_e2e_in1', text: 'Opening hours?' } }]))).status).toBe(200);
+    const list = await ann.waitForWorklist((w) => [whatsappFrom, psid].every((id) => w.items.some((i) => i.customer.id === id)));
+    const conversationOf = (id: string) => list.items.find((i) => i.customer.id === id)!.conversationId;
+
+    const whatsappReply = (await ann.request({ action: 'send', conversationId: conversationOf(whatsappFrom), text: 'Yes, next day.' })).messageId as string;
+    const messengerReply = (await ann.request({ action: 'send', conversationId: conversationOf(psid), text: '9 to 6.' })).messageId as string;
+    for (const id of [whatsappReply, messengerReply]) await ann.waitFor((f) => f.type === 'delivery' && f.messageId === id && f.status === 'sent');
+    const wamid = fakeGraph.sends.find((s) => (s.body.text as { body?: string } | undefined)?.body === 'Yes, next day.')!.id!;
+    const mid = fakeGraph.sends.find((s) => (s.body.message as { text?: string } | undefined)?.text === '9 to 6.')!.id!;
+
+    const statuses = (status: string) => ({ object: 'whatsapp_business_account', entry: [whatsappChange({ statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: whatsappFrom, biz_opaque_callback_data: whatsappReply }] })] });
+    expect((await metaPost(statuses('delivered'))).status).toBe(200);
+    expect((await metaPost(statuses('read'))).status).toBe(200);
+    expect((await metaPost(page([{ sender: { id: psid }, recipient: { id: graph.pageId }, timestamp: Date.now(), delivery: { mids: [mid], watermark: Date.now() } }]))).status).toBe(200);
+    expect((await metaPost(page([{ sender: { id: psid }, recipient: { id: graph.pageId }, timestamp: Date.now(), read: { watermark: Date.now() } }]))).status).toBe(200);
+    for (const id of [whatsappReply, messengerReply]) {
+      await ann.waitFor((f) => f.type === 'delivery' && f.messageId === id && f.status === 'delivered');
+      await ann.waitFor((f) => f.type === 'delivery' && f.messageId === id && f.status === 'read');
+    }
+  });
+
   it('takes a signed WhatsApp message with non-ASCII text, and refuses a re-serialised body', async () => {
     const payload = { object: 'whatsapp_business_account', entry: [whatsappChange({ contacts: [{ profile: { name: 'Ünal' }, wa_id: '905300000001' }], messages: [whatsappText('wamid.E2E1', '905300000001', 'Merhaba, siparişim nerede? 📦')] })] };
     const res = await metaPost(payload);
