@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SendOutcome } from '../channel.js';
+import { answerJson } from '../provider-answer.js';
 
 /**
  * Graph error codes worth another attempt later: 1 and 2 (temporary), 4, 17 and 341 (app or
@@ -23,7 +24,7 @@ const messagingSentSchema = z.object({ message_id: z.string().min(1) });
  * transient codes, are retried; any other Graph error fails the message with Meta's code.
  */
 export function outcomeOfGraphAnswer(product: 'whatsapp' | 'messaging', answer: { status: number; body?: string }): SendOutcome {
-  const json = parsedJson(answer.body);
+  const json = answerJson(answer.body);
   if (answer.status >= 200 && answer.status < 300) {
     const id = product === 'whatsapp' ? whatsappSentSchema.safeParse(json).data?.messages[0]?.id : messagingSentSchema.safeParse(json).data?.message_id;
     return id ? { kind: 'sent', providerMessageId: id } : { kind: 'sent' };
@@ -33,13 +34,4 @@ export function outcomeOfGraphAnswer(product: 'whatsapp' | 'messaging', answer: 
   if (!error) return { kind: 'failed', code: `http_${answer.status}`, message: `the Graph API answered HTTP ${answer.status}` };
   if (transientGraphCodes.has(error.code)) return { kind: 'retry', reason: `Graph error ${error.code}` };
   return { kind: 'failed', code: String(error.code), message: error.message ?? `Graph error ${error.code}` };
-}
-
-function parsedJson(body: string | undefined): unknown {
-  if (!body) return undefined;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SendOutcome } from '../channel.js';
+import { answerJson } from '../provider-answer.js';
 
 /** Twilio's "too many concurrent requests": the request was not processed, so always safe to retry. */
 const tooManyRequestsCode = 20429;
@@ -23,7 +24,7 @@ const restErrorSchema = z.object({ code: z.union([z.number().int(), z.string().r
  * duplicate, which at-least-once delivery accepts anyway.
  */
 export function outcomeOfTwilioAnswer(answer: { status: number; body?: string }): SendOutcome {
-  const json = parsedJson(answer.body);
+  const json = answerJson(answer.body);
   if (answer.status >= 200 && answer.status < 300) {
     const sid = createdSchema.safeParse(json).data?.sid;
     return sid ? { kind: 'sent', providerMessageId: sid } : { kind: 'retry', reason: `HTTP ${answer.status} without a message sid` };
@@ -34,13 +35,4 @@ export function outcomeOfTwilioAnswer(answer: { status: number; body?: string })
   }
   if (!error) return { kind: 'failed', code: `http_${answer.status}`, message: `the Twilio API answered HTTP ${answer.status}` };
   return { kind: 'failed', code: String(error.code), message: error.message || `Twilio error ${error.code}` };
-}
-
-function parsedJson(body: string | undefined): unknown {
-  if (!body) return undefined;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
 }
