@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { readBody } from '../http-gateway.js';
 
 export interface GraphSend {
   path: string;
@@ -23,7 +24,8 @@ export async function startFakeGraph(options: { version: string; accessToken: st
   const sends: GraphSend[] = [];
   const plan: Answer[] = [];
   const server: Server = createServer((req, res) => {
-    readAll(req).then((raw) => {
+    readBody(req, 1024 * 1024).then((received) => {
+      const raw = received === 'too_large' ? Buffer.alloc(0) : received;
       let body: Record<string, unknown> = {};
       try {
         body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
@@ -78,10 +80,3 @@ export async function startFakeGraph(options: { version: string; accessToken: st
 
 /** JSON as Meta sends it: non-ASCII escaped as `\uXXXX` with lower-case hex (signed that way). */
 export const metaJson = (value: unknown) => JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
-}

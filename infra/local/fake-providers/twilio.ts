@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { readBody } from '../http-gateway.js';
 
 /** A request the fake Messages API accepted or refused, as it arrived. */
 export interface TwilioSend {
@@ -25,7 +26,8 @@ export async function startFakeTwilio(account: { accountSid: string; authToken: 
   const sends: TwilioSend[] = [];
   const plan: Answer[] = [];
   const server: Server = createServer((req, res) => {
-    readAll(req).then((raw) => {
+    readBody(req, 1024 * 1024).then((received) => {
+      const raw = received === 'too_large' ? Buffer.alloc(0) : received;
       const answer = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
@@ -61,11 +63,4 @@ export async function startFakeTwilio(account: { accountSid: string; authToken: 
     answerNext: (...answers: Answer[]) => plan.push(...answers),
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
 }

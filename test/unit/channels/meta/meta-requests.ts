@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { WebhookRequest } from '../../../../shared/channels/channel.js';
-import { parseConfig, type TideConfigInput } from '../../../../shared/config/schema.js';
+import type { TideConfigInput } from '../../../../shared/config/schema.js';
+import { channelDeps } from '../../../support/channel-deps.js';
 import type { Deps, HttpSend } from '../../../../shared/runtime/deps.js';
 
 /** Test helpers for the Meta channel: fixtures as raw bytes, signed requests, minimal deps. */
@@ -21,17 +22,9 @@ export const metaConfig = (overrides: Partial<MetaInput> = {}): MetaInput => ({
   ...overrides,
 });
 
-const unusedSecrets = { read: async (): Promise<string> => { throw new Error('unused'); } };
-
-/** Just what the channel reads; everything else in Deps stays unset. */
-export const metaDeps = (
-  options: { meta?: Partial<MetaInput> | null; queues?: TideConfigInput['queues']; http?: HttpSend; secrets?: Deps['secrets'] } = {},
-): Deps =>
-  ({
-    config: parseConfig({ queues: options.queues, channels: options.meta === null ? {} : { meta: metaConfig(options.meta) } }),
-    secrets: options.secrets ?? unusedSecrets,
-    http: options.http ?? (async () => { throw new Error('no http expected'); }),
-  }) as unknown as Deps;
+/** Just what the channel reads, with Meta configured (unless `meta: null`). */
+export const metaDeps = ({ meta, ...options }: { meta?: Partial<MetaInput> | null; queues?: TideConfigInput['queues']; http?: HttpSend; secrets?: Deps['secrets'] } = {}): Deps =>
+  channelDeps({ ...options, channels: meta === null ? {} : { meta: metaConfig(meta) } });
 
 /** A fixture's bytes exactly as stored: Meta's `\u00e4` escapes stay escaped. */
 export const fixture = (name: string): Buffer => readFileSync(new URL(`../../../fixtures/meta/${name}`, import.meta.url));

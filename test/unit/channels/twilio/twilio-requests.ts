@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import type { WebhookRequest } from '../../../../shared/channels/channel.js';
-import { parseConfig, type TideConfigInput } from '../../../../shared/config/schema.js';
+import type { TideConfigInput } from '../../../../shared/config/schema.js';
+import { channelDeps } from '../../../support/channel-deps.js';
 import type { Deps, HttpSend } from '../../../../shared/runtime/deps.js';
 
 /** Test helpers for the Twilio channel: fixtures as raw bytes, requests signed by twilio-node, minimal deps. */
@@ -20,17 +21,9 @@ export const twilioConfig = (overrides: Partial<TwilioInput> = {}): TwilioInput 
   ...overrides,
 });
 
-const unusedSecrets = { read: async (): Promise<string> => { throw new Error('unused'); } };
-
-/** Just what the channel reads; everything else in Deps stays unset. */
-export const twilioDeps = (
-  options: { twilio?: Partial<TwilioInput> | null; queues?: TideConfigInput['queues']; http?: HttpSend; secrets?: Deps['secrets'] } = {},
-): Deps =>
-  ({
-    config: parseConfig({ queues: options.queues, channels: options.twilio === null ? {} : { twilio: twilioConfig(options.twilio) } }),
-    secrets: options.secrets ?? unusedSecrets,
-    http: options.http ?? (async () => { throw new Error('no http expected'); }),
-  }) as unknown as Deps;
+/** Just what the channel reads, with Twilio configured (unless `twilio: null`). */
+export const twilioDeps = ({ twilio, ...options }: { twilio?: Partial<TwilioInput> | null; queues?: TideConfigInput['queues']; http?: HttpSend; secrets?: Deps['secrets'] } = {}): Deps =>
+  channelDeps({ ...options, channels: twilio === null ? {} : { twilio: twilioConfig(twilio) } });
 
 /** A fixture's bytes exactly as stored (form-encoded, no trailing newline). */
 export const fixture = (name: string): Buffer => readFileSync(new URL(`../../../fixtures/twilio/${name}`, import.meta.url));
