@@ -11,6 +11,8 @@ const underIndexLag = [
   'test/integration/worklist-snapshot.test.ts',
   // Delivery statuses found through the sparse provider-id index.
   'test/integration/channels.test.ts',
+  // Overviews read the queue index: the last one must be exact once it has caught up.
+  'test/integration/supervisor.test.ts',
   'test/e2e/concurrency.test.ts',
   'test/e2e/adaptive-capacity.test.ts',
 ];

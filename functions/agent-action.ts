@@ -9,8 +9,8 @@ const deps = depsFromEnv();
 type ActionEvent = APIGatewayProxyWebsocketEventV2 & { requestContext: { authorizer?: { agentId?: string; role?: Role } } };
 
 /**
- * Every agent action route (`setStatus`, `send`, `close`, `followUp`, `transfer`,
- * `setPriority`, `sync`) and `$default`. The sender is who its token proved at `$connect`
+ * Every action route (`agentActionNames`: the agents' actions, `sync`, `ping`, and the
+ * supervisors' `setAgentStatus` and `reassign`) and `$default`. The sender is who its token proved at `$connect`
  * (API Gateway passes the authorizer's context with every frame). The answer goes back through
  * the management API, like every other frame; work-list pushes follow from the change stream.
  */

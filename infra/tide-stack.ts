@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnOutput, Duration, Stack, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, Stack, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
+import { buildConsoleSync } from '../console/build.js';
 import { channelSecretFields } from '../shared/channels/secrets.js';
 import type { ProviderName } from '../shared/conversation/model.js';
 import { parseConfig, type TideConfig } from '../shared/config/schema.js';
@@ -14,6 +16,7 @@ import {
   deploymentHandlers,
   httpRoutes,
   jobQueues,
+  overviewQueue,
   recheckQueue,
   scheduledHandlers,
   streamConsumers,
@@ -37,9 +40,10 @@ import { AgentSeeding } from './constructs/agent-seeding.js';
 import { AgentSocketApi } from './constructs/agent-socket-api.js';
 import { Alarms } from './constructs/alarms.js';
 import { ChangeStreams } from './constructs/change-streams.js';
-import { ChannelApi } from './constructs/channel-api.js';
+import { PublicHttpApi } from './constructs/public-http-api.js';
 import { importChannelSecret } from './constructs/channel-secret.js';
 import { logicalIdIgnoringConcerns } from './constructs/concern.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { JobQueues } from './constructs/job-queues.js';
 import { Sweep } from './constructs/sweep.js';
 import { TideFunction } from './constructs/tide-function.js';
@@ -70,7 +74,32 @@ export interface TideSettings {
   webSocketAccessLogs: boolean;
   /** Context `tide:alarmTopicArn`: the SNS topic every alarm notifies (none when absent). */
   alarmTopicArn?: string;
+  /** Context `tide:corsOrigins`: origins whose pages may call the console's HTTP APIs (none when absent). */
+  corsOrigins: string[];
+  /** Context `tide:console`: the deployed console's OpenID Connect client. */
+  console: ConsoleSettings;
+  /** True when `tide:console` was absent and the placeholder client id is in use. */
+  consoleIsPlaceholder: boolean;
 }
+
+/**
+ * The deployed console's client at the identity provider (`tide:auth`'s issuer). Its bearer is the
+ * ID token (console/src/auth/oidc.ts), whose audience is this client id: `tide:auth`'s audience.
+ */
+export interface ConsoleSettings {
+  clientId: string;
+  scopes: string[];
+  /** Origins of provider endpoints not on the issuer's origin (the console's CSP allows them). */
+  identityProviderOrigins: string[];
+}
+
+export const placeholderConsoleClientId = 'tide-console-not-configured';
+
+const consoleContextSchema = z.strictObject({
+  clientId: z.string().min(1),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is one word of printable ASCII')).default(['openid', 'profile', 'email']),
+  identityProviderOrigins: z.array(z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an https origin, no path')).default([]),
+});
 
 /** Obviously unusable values (`.invalid` never resolves) so a forgotten `tide:auth` fails closed. */
 export const placeholderAuth: AuthSettings = {
@@ -86,6 +115,18 @@ const authContextSchema = z.strictObject({
   jwksUrl: z.url({ protocol: /^https$/ }),
   roleClaim: z.string().min(1).default('role'),
 });
+
+/** A browser origin: scheme and host (and port), no path; plain http only for localhost. */
+const corsOrigin = /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/(localhost|127\.0\.0\.1))(:\d{1,5})?$/;
+
+function corsOriginsFromContext(node: Node): string[] {
+  const value = jsonContext(node, 'tide:corsOrigins');
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((o) => typeof o === 'string' && corsOrigin.test(o))) {
+    throw new Error('context tide:corsOrigins must be a list of origins such as ["https://console.example.com"] (no path, https except localhost)');
+  }
+  return value as string[];
+}
 
 const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
@@ -106,7 +147,11 @@ function jsonContext(node: Node, key: string): unknown {
  * - `tide:configFile`: the path of a JSON file holding it (relative to the working directory);
  * - `tide:auth`: `{ issuer, audience, jwksUrl, roleClaim? }` for agent JWTs;
  * - `tide:webSocketAccessLogs`: `true` to turn on WebSocket access logs;
- * - `tide:alarmTopicArn`: an SNS topic ARN (same region as the stack) that every alarm notifies.
+ * - `tide:alarmTopicArn`: an SNS topic ARN (same region as the stack) that every alarm notifies;
+ * - `tide:corsOrigins`: `["https://console.example.com", …]`, origins allowed to call the
+ *   console's HTTP APIs (history, administration) from a browser;
+ * - `tide:console`: `{ clientId, scopes?, identityProviderOrigins? }`, the deployed console's
+ *   OpenID Connect client (a public client with PKCE; redirect URI: the ConsoleUrl output + `/`).
  * Throws on an invalid configuration, so a bad config never reaches a deployment.
  */
 export function tideSettingsFromContext(scope: Construct): TideSettings {
@@ -144,11 +189,24 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
   if (alarmTopicArn !== undefined && (typeof alarmTopicArn !== 'string' || !snsTopicArn.test(alarmTopicArn))) {
     throw new Error(`context tide:alarmTopicArn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${JSON.stringify(alarmTopicArn)}`);
   }
+  const consoleInput = jsonContext(node, 'tide:console');
+  let consoleSettings: ConsoleSettings = { clientId: placeholderConsoleClientId, scopes: ['openid', 'profile', 'email'], identityProviderOrigins: [] };
+  if (consoleInput !== undefined) {
+    const parsed = consoleContextSchema.safeParse(consoleInput);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new Error(`invalid context tide:console:\n  ${problems.join('\n  ')}`);
+    }
+    consoleSettings = parsed.data;
+  }
   return {
     config,
     auth,
     authIsPlaceholder: authInput === undefined,
+    console: consoleSettings,
+    consoleIsPlaceholder: consoleInput === undefined,
     webSocketAccessLogs: accessLogs === true || accessLogs === 'true',
+    corsOrigins: corsOriginsFromContext(node),
     ...(alarmTopicArn !== undefined ? { alarmTopicArn: alarmTopicArn as string } : {}),
   };
 }
@@ -199,7 +257,7 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // Only checks a JWT against the JWKS.
   'ws-authorizer': {},
   // Records the connection, and on the agent item, which pushes and presence read consistently.
-  'ws-connect': { tables: rw(agentsTable, connectionsTable) },
+  'ws-connect': { tables: rw(agentsTable, connectionsTable), sends: [overviewQueue] },
   'ws-disconnect': { tables: rw(connectionsTable, agentsTable), armsTimers: true },
   // Conversation timers may close (a closing message) or requeue; presence may hand work back.
   'timer-fired': { tables: rw(conversationsTable, customersTable, agentsTable, availabilityTable, messagesTable) },
@@ -213,7 +271,8 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
     tables: [...rw(conversationsTable, agentsTable, availabilityTable, connectionsTable), ...r(messagesTable)],
     pushes: true,
     armsTimers: true,
-    sends: [recheckQueue],
+    // Rechecks, and overview jobs (a conditional write on the supervisors' registry in Connections).
+    sends: [recheckQueue, overviewQueue],
   },
   // Only creates schedules: a Scheduler outage must hold up nothing but timers.
   'arm-timers': { armsTimers: true },
@@ -229,6 +288,21 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   'deliver-message': { tables: rw(messagesTable), sends: [deliveryQueue], sendsOnChannels: true },
   'recheck-queues': { tables: rw(conversationsTable, agentsTable, availabilityTable) },
   'seed-agents': { tables: rw(agentsTable, availabilityTable) },
+  // The history API: the conversation, and its messages through the byConversation index.
+  'conversation-history': { tables: r(conversationsTable, messagesTable) },
+  // The admin API: agent profiles (with their Availability rows); a removal takes the agent
+  // offline and releases its conversations as presence does, then closes its connections.
+  'admin-agents': { tables: rw(agentsTable, availabilityTable, conversationsTable), pushes: true },
+  // Reads the overview (Agents scan, the queue index, held conversations), takes its mark and seq on
+  // the registry in Connections, posts to supervisors; a connection gone is forgotten as presence
+  // does (which may arm the presence timer of a supervisor who is also an agent). Asks for its own
+  // second look.
+  'push-overview': {
+    tables: [...r(conversationsTable), ...rw(agentsTable, connectionsTable)],
+    pushes: true,
+    armsTimers: true,
+    sends: [overviewQueue],
+  },
 };
 
 /** Every handler of the contract (shared/contract/routes.ts); each becomes one function. */
@@ -264,6 +338,18 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string
 // The stack
 // ---------------------------------------------------------------------------------------------
 
+let consoleSiteDir: string | undefined;
+
+/** The console, built once per process at synth time (tests synthesise many stacks). */
+function builtConsole(): string {
+  if (!consoleSiteDir) {
+    const outDir = mkdtempSync(path.join(tmpdir(), 'tide-console-'));
+    buildConsoleSync({ outDir });
+    consoleSiteDir = outDir;
+  }
+  return consoleSiteDir;
+}
+
 export interface TideStackProps extends StackProps {
   /** @default - read from CDK context with `tideSettingsFromContext` */
   settings?: TideSettings;
@@ -289,6 +375,8 @@ export class TideStack extends Stack {
   readonly changeStreams: ChangeStreams;
   readonly jobQueues: JobQueues;
   readonly alarms: Alarms;
+  /** The deployed console (S3 + CloudFront). */
+  readonly consoleSite: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: TideStackProps = {}) {
     super(scope, id, props);
@@ -299,6 +387,19 @@ export class TideStack extends Stack {
         'Context tide:auth ({ issuer, audience, jwksUrl, roleClaim? }) is not set: agent tokens are checked ' +
           `against the placeholder issuer ${placeholderAuth.issuer}, so every WebSocket connection is refused. ` +
           'Configure tide:auth before deploying.',
+      );
+    }
+    if (settings.consoleIsPlaceholder) {
+      Annotations.of(this).addWarningV2(
+        'tide:console-not-configured',
+        `Context tide:console ({ clientId, scopes?, identityProviderOrigins? }) is not set: the console signs in as client ` +
+          `${placeholderConsoleClientId}, which no identity provider knows. Configure tide:console before deploying.`,
+      );
+    } else if (settings.console.clientId !== settings.auth.audience) {
+      Annotations.of(this).addWarningV2(
+        'tide:console-audience',
+        `The console sends its ID token, whose audience is its client id ${settings.console.clientId}, but tide:auth expects ` +
+          `audience ${settings.auth.audience}: every console connection would be refused. Set tide:auth's audience to the client id.`,
       );
     }
 
@@ -355,10 +456,24 @@ export class TideStack extends Stack {
     this.webSocketApi = socket.api;
     this.webSocketStage = socket.stage;
 
-    const channels = new ChannelApi(this, 'Channels', {
-      routes: httpRoutes.map((route) => ({ method: route.method, path: route.path, handler: fn(route.handler) })),
+    const channels = new PublicHttpApi(this, 'Channels', {
+      routes: httpRoutes.map((route) => ({ ...route, handler: fn(route.handler) })),
+      // And the deployed console's own origin: the site (below) needs the API's URL first, so its
+      // address is filled in when the template is written.
+      corsOrigins: [...settings.corsOrigins, Lazy.string({ produce: () => this.consoleSite.url })],
     });
     this.httpApi = channels.api;
+
+    this.consoleSite = new ConsoleSite(this, 'Console', {
+      siteDir: builtConsole(),
+      httpApiUrl: channels.url,
+      webSocketUrl: socket.stage.url,
+      signIn: { issuer: settings.auth.issuer, clientId: settings.console.clientId, scopes: settings.console.scopes, roleClaim: settings.auth.roleClaim },
+      identityProviderOrigins: settings.console.identityProviderOrigins,
+      queues: Object.keys(settings.config.queues),
+      // The customer page talks to the local stack's dev routes only.
+      unpublished: ['customer/'],
+    });
 
     this.timers = new Timers(this, 'TimerScheduling', {
       target: fn(timerHandler),
@@ -435,7 +550,11 @@ export class TideStack extends Stack {
       topicArn: settings.alarmTopicArn,
     });
 
-    new CfnOutput(this, 'HttpApiUrl', { value: channels.url, description: 'Channel webhooks base URL' });
+    new CfnOutput(this, 'HttpApiUrl', { value: channels.url, description: 'Channel webhooks and console APIs base URL' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.consoleSite.url,
+      description: "The agent console (supervisors: /supervisor). Register <ConsoleUrl>/ as the console client's redirect URI",
+    });
     new CfnOutput(this, 'WebSocketUrl', {
       value: socket.stage.url,
       description: `Agent WebSocket URL; add ?${webSocketRoutes.tokenQueryParameter}=<jwt>`,

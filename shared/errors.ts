@@ -5,6 +5,8 @@
 export type TideErrorCode =
   | 'invalid_request'
   | 'invalid_signature'
+  /** No valid bearer token on an HTTP API request (the history and admin APIs). */
+  | 'unauthorized'
   | 'unknown_queue'
   | 'payload_too_large'
   | 'not_found'

@@ -36,13 +36,9 @@ export async function startHttpGateway(options: {
   port: number;
   routes: HttpGatewayRoute[];
 }): Promise<RunningGateway> {
-  const routesByPath = new Map<string, HttpGatewayRoute[]>();
-  for (const route of options.routes) {
-    routesByPath.set(route.path, [...(routesByPath.get(route.path) ?? []), route]);
-  }
-
+  const table = routeTable(options.routes);
   const server = createServer((req, res) => {
-    handleRequest(req, res, routesByPath).catch((error: unknown) => {
+    handleRequest(req, res, table).catch((error: unknown) => {
       logError(`${req.method} ${req.url?.split('?')[0]}: gateway failure`, error);
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
       else res.destroy();
@@ -51,35 +47,108 @@ export async function startHttpGateway(options: {
   return listen(server, options.host, options.port);
 }
 
-async function handleRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  routesByPath: Map<string, HttpGatewayRoute[]>,
-): Promise<void> {
+/**
+ * Routes by path: exact paths, and API Gateway path templates (`/v1/agents/{agentId}`: a
+ * `{name}` matches one non-empty segment and becomes `pathParameters.name`, URL-decoded).
+ */
+interface RouteTable {
+  exact: Map<string, HttpGatewayRoute[]>;
+  templates: Array<{ segments: string[]; routes: HttpGatewayRoute[] }>;
+}
+
+const parameterSegment = /^\{([A-Za-z0-9_]+)\}$/;
+
+function routeTable(routes: readonly HttpGatewayRoute[]): RouteTable {
+  const exact = new Map<string, HttpGatewayRoute[]>();
+  const templated = new Map<string, HttpGatewayRoute[]>();
+  for (const route of routes) {
+    const into = route.path.split('/').some((segment) => parameterSegment.test(segment)) ? templated : exact;
+    into.set(route.path, [...(into.get(route.path) ?? []), route]);
+  }
+  const templates = [...templated].map(([path, list]) => ({ segments: path.split('/'), routes: list }));
+  return { exact, templates };
+}
+
+interface RouteMatch {
+  route: HttpGatewayRoute;
+  pathParameters?: Record<string, string>;
+}
+
+/**
+ * API Gateway's choice: an exact path wins; among templates, the one with literal segments
+ * where the others have parameters (compared left to right). Path matches without the method
+ * are reported so the gateway can answer 405 with `Allow`.
+ */
+function matchRoute(table: RouteTable, method: string, rawPath: string): RouteMatch | { methods: string[] } | undefined {
+  const exact = table.exact.get(rawPath);
+  const methods = new Set<string>(exact?.map((r) => r.method) ?? []);
+  const route = exact?.find((r) => r.method === method);
+  if (route) return { route };
+  const segments = rawPath.split('/');
+  let best: { route: HttpGatewayRoute; parameters: Record<string, string>; literal: boolean[] } | undefined;
+  for (const template of table.templates) {
+    const parameters = bind(template.segments, segments);
+    if (!parameters) continue;
+    for (const r of template.routes) methods.add(r.method);
+    const found = template.routes.find((r) => r.method === method);
+    if (!found) continue;
+    const literal = template.segments.map((s) => !parameterSegment.test(s));
+    if (!best || moreSpecific(literal, best.literal)) best = { route: found, parameters, literal };
+  }
+  if (best) return { route: best.route, pathParameters: best.parameters };
+  return methods.size > 0 ? { methods: [...methods] } : undefined;
+}
+
+/** The parameters a path gives a template's segments, or undefined when it does not match. */
+function bind(template: readonly string[], path: readonly string[]): Record<string, string> | undefined {
+  if (template.length !== path.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [i, segment] of template.entries()) {
+    const name = segment.match(parameterSegment)?.[1];
+    if (!name) {
+      if (segment !== path[i]) return undefined;
+      continue;
+    }
+    if (!path[i]) return undefined;
+    try {
+      parameters[name] = decodeURIComponent(path[i]!);
+    } catch {
+      return undefined; // a malformed %-escape matches nothing
+    }
+  }
+  return parameters;
+}
+
+const moreSpecific = (a: readonly boolean[], b: readonly boolean[]) => {
+  const differs = a.findIndex((literal, i) => literal !== b[i]);
+  return differs !== -1 && a[differs]!;
+};
+
+async function handleRequest(req: IncomingMessage, res: ServerResponse, table: RouteTable): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const target = req.url ?? '/';
   const queryAt = target.indexOf('?');
   const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
   const rawQueryString = queryAt === -1 ? '' : target.slice(queryAt + 1);
 
-  const candidates = routesByPath.get(rawPath);
-  if (!candidates) {
+  const match = matchRoute(table, method, rawPath);
+  if (!match) {
     await drain(req);
     return sendError(res, 404, 'not_found', `No route for ${rawPath}`);
   }
-  const route = candidates.find((r) => r.method === method);
-  if (!route) {
+  if ('methods' in match) {
     await drain(req);
-    res.setHeader('allow', candidates.map((r) => r.method).join(', '));
+    res.setHeader('allow', match.methods.join(', '));
     return sendError(res, 405, 'method_not_allowed', `${method} is not allowed on ${rawPath}`);
   }
+  const { route, pathParameters } = match;
 
   const body = await readBody(req, MAX_BODY_BYTES);
   if (body === 'too_large') {
     return sendError(res, 413, 'payload_too_large', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
 
-  const event = buildEvent(req, method, route.path, rawPath, rawQueryString, body);
+  const event = buildEvent(req, method, route.path, rawPath, rawQueryString, body, pathParameters);
   let result: APIGatewayProxyResultV2;
   try {
     result = await route.invoke(event);
@@ -97,6 +166,7 @@ function buildEvent(
   rawPath: string,
   rawQueryString: string,
   body: Buffer,
+  pathParameters?: Record<string, string>,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -130,6 +200,7 @@ function buildEvent(
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
+    ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: 'local',
       apiId: 'local',

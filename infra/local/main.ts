@@ -41,6 +41,7 @@ try {
   console.log(`Tide is running (ready in ${Date.now() - started} ms)`);
   console.log(`  HTTP       ${stack.httpUrl}   (${httpRoutes.map((r) => `${r.method} ${r.path}`).join(', ')}, GET /v1/health, POST /dev/token)`);
   console.log(`  WebSocket  ${stack.wsUrl}/?token=<jwt>`);
+  console.log(`  Console    ${stack.httpUrl}/   (supervisors: ${stack.httpUrl}/supervisor)`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

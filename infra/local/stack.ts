@@ -19,6 +19,8 @@ import { startQueuePoller } from './queue-poller.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 import { startStreamPoller } from './stream-poller.js';
 import { startHttpGateway, type HttpGatewayRoute } from './http-gateway.js';
+import { consoleRoutes } from './console-routes.js';
+import { customerInbox } from './customer-inbox.js';
 import { startManagementApi } from './management-api.js';
 import { startSchedulerEmulator } from './scheduler-emulator.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
@@ -82,7 +84,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Channel secrets go through Secrets Manager as in AWS: a literal secret in the local config
     // is put into the emulator, and the handlers get its id instead of the value.
     const secretsPort = options.secretsPort ?? (await freePort(host));
-    const { handlerConfig, stored } = secretsThroughManager(options.config);
+    // The customer page's inbox (infra/local/customer-inbox.ts): without an outboundUrl, generic
+    // replies are delivered to it. Decided here, before the config reaches the handlers.
+    const inbox = customerInbox(options.config, { baseUrl: `http://${loopbackHost(host)}:${httpPort}` });
+    const { handlerConfig, stored } = secretsThroughManager(inbox?.config ?? options.config);
     const secrets = await startSecretsEmulator({ host, port: secretsPort, secrets: stored });
     stops.push(() => secrets.close());
     // Outbound messages wait in an SQS queue for delivery, as in AWS, and routing rechecks wait
@@ -223,6 +228,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(await Promise.all(
           httpRoutes.map(async (r) => ({ method: r.method, path: r.path, invoke: (await load(r.handler)) as never })),
         )),
+        // The agent console, the supervisor view and their config (built here, in memory).
+        ...(await consoleRoutes({ wsUrl: ws.url, deps: { db, tables }, queues: Object.keys(options.config.queues) })),
+        ...(inbox?.routes ?? []),
         // Started last: once this answers, tables, agents, timers and gateways are all ready.
         local('GET', '/v1/health', async () => json(200, { status: 'ok' })),
         local('GET', '/.well-known/jwks.json', async () => json(200, tokens.jwks)),
@@ -244,10 +252,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             return json(400, { error: { code: 'invalid_request', message: 'the body is not JSON' } });
           }
           const role = body.role ?? 'agent';
-          if (typeof body.agentId !== 'string' || !isRole(role)) {
+          if (typeof body.agentId !== 'string' || !body.agentId || body.agentId.length > 128 || !isRole(role)) {
             return json(400, { error: { code: 'invalid_request', message: 'agentId and role (agent|supervisor|admin)' } });
           }
-          if (!(await getAgent({ db, tables }, body.agentId))) {
+          // Supervisors and admins need no agent profile (DESIGN §4b): any id gets their token.
+          if (role === 'agent' && !(await getAgent({ db, tables }, body.agentId))) {
             return json(404, { error: { code: 'not_found', message: `agent ${body.agentId} does not exist` } });
           }
           return json(200, { token: await tokens.issue(body.agentId, role) });
@@ -260,6 +269,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** An address this machine can reach the stack at, also when it listens on every interface. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** The config with every literal channel secret replaced by an id in the local Secrets Manager. */

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { isConditionFailure } from '../storage/commit.js';
+import { addWatcher, removeWatcher, watchesOverview } from '../supervision/registry.js';
 import type { Agent } from './model.js';
 
 /** An open WebSocket connection. */
@@ -25,7 +26,8 @@ const maxConnectionSeconds = 2 * 60 * 60 + 300;
  * Records a connection: a row (who it is, for every later frame and for `$disconnect`), and, for
  * someone with an agent profile, an entry in the agent's own `connections`, read consistently by
  * pushes and by presence (an index of connections would lag). A new connection cancels a pending
- * presence check.
+ * presence check. A supervisor's or admin's connection also joins the overview's watchers
+ * (shared/supervision/registry.ts), for the same reason.
  */
 export async function registerConnection(
   deps: StoreDeps & Pick<Deps, 'clock'>,
@@ -36,6 +38,7 @@ export async function registerConnection(
   await deps.db.send(
     new PutCommand({ TableName: deps.tables.connections, Item: { ...connection, connectedAt: now.toISOString(), expiresAt } satisfies Connection }),
   );
+  if (watchesOverview(connection.role)) await addWatcher(deps, connection.connectionId, expiresAt);
   try {
     await deps.db.send(
       new UpdateCommand({
@@ -64,13 +67,16 @@ export const liveConnections = (agent: Pick<Agent, 'connections'>, now: Date): s
     .map(([id]) => id);
 
 /**
- * Forgets a connection ($disconnect, or a push answered 410): the row and the agent's entry.
- * Returns the agent as it is afterwards (undefined for someone without an agent profile), so the
- * caller can start the presence grace when nothing live is left.
+ * Forgets a connection ($disconnect, or a push answered 410): the row, the agent's entry and, for
+ * a supervisor's or admin's, its place among the overview's watchers. Returns the agent as it is
+ * afterwards (undefined for someone without an agent profile), so the caller can start the
+ * presence grace when nothing live is left.
  */
 export async function removeConnection(deps: StoreDeps, connectionId: string, agentId?: string): Promise<Agent | undefined> {
   const out = await deps.db.send(new DeleteCommand({ TableName: deps.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }));
-  const owner = agentId ?? (out.Attributes as Connection | undefined)?.agentId;
+  const row = out.Attributes as Connection | undefined;
+  if (watchesOverview(row?.role)) await removeWatcher(deps, connectionId);
+  const owner = agentId ?? row?.agentId;
   if (!owner) return undefined;
   try {
     const updated = await deps.db.send(

@@ -1,6 +1,7 @@
-import { agentActionSchema, type AckFrame, type AgentAction, type ErrorFrame } from '../contract/agent-actions.js';
+import { agentActionSchema, ownWorkActions, supervisorActions, type AckFrame, type AgentAction, type ErrorFrame } from '../contract/agent-actions.js';
 import {
   closeConversation,
+  reassignConversation,
   replyMessageId,
   sameRequestSeconds,
   scheduleFollowUp,
@@ -14,6 +15,9 @@ import { isTideError, TideError } from '../errors.js';
 import { pushWorklist } from '../push/worklist.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
+import { sendOverview } from '../supervision/push-overview.js';
+import { watchesOverview } from '../supervision/registry.js';
+import { getAgent } from './agent-store.js';
 import { getConnection, type Role } from './connections.js';
 import { recallAnswer, rememberer, requestKey, RequestAlreadyDone } from './request-log.js';
 import { setAgentStatus } from './set-status.js';
@@ -26,12 +30,25 @@ export interface FrameSender {
   role?: Role;
 }
 
+/** Who acts: the id the token proved, and its role. */
+interface Actor {
+  connectionId: string;
+  agentId: string;
+  role: Role;
+}
+
 /**
- * One WebSocket frame from an agent: validates it, performs the action and returns the ack or
- * error frame. A request with a `requestId` done in the last 10 minutes gets its first answer
- * again and is not done twice (shared/agent/request-log.ts).
+ * One WebSocket frame from an agent, supervisor or admin: validates it, checks the role may do
+ * it, performs the action and returns the ack (with the server's time, `now`) or error frame. A
+ * request with a `requestId` done in the last 10 minutes gets its first answer again and is not
+ * done twice (shared/agent/request-log.ts).
  */
 export async function performAgentAction(deps: Deps, sender: FrameSender, rawBody: string | undefined): Promise<AckFrame | ErrorFrame> {
+  const answer = await answerFrame(deps, sender, rawBody);
+  return answer.type === 'ack' ? { ...answer, now: deps.clock.now().toISOString() } : answer;
+}
+
+async function answerFrame(deps: Deps, sender: FrameSender, rawBody: string | undefined): Promise<AckFrame | ErrorFrame> {
   let body: unknown;
   try {
     body = JSON.parse(rawBody ?? '');
@@ -45,16 +62,21 @@ export async function performAgentAction(deps: Deps, sender: FrameSender, rawBod
     const message = issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : 'invalid frame';
     return errorFrame(requestId, new TideError('invalid_request', message));
   }
-  // The token's identity comes with the frame; a connection made before that was kept is looked up.
-  const agentId = sender.agentId ?? (await getConnection(deps, sender.connectionId))?.agentId;
-  if (!agentId) return errorFrame(requestId, new TideError('forbidden', 'unknown connection'));
   const action = parsed.data;
+  // Every connection was authorised at `$connect`: a ping needs nobody's identity, and no read.
+  if (action.action === 'ping') return { type: 'ack', requestId, action: 'ping' };
+  // The token's identity comes with the frame; a connection made before that was kept is looked up.
+  const actor = await actorOf(deps, sender);
+  if (!actor) return errorFrame(requestId, new TideError('forbidden', 'unknown connection'));
+  const refusal = await refusalOf(deps, actor, action);
+  if (refusal) return errorFrame(requestId, refusal);
+  const { agentId } = actor;
   // A `send` needs no record: its message's id is derived from the request, so the message is
   // the record (half the writes of a reply; see `repeatedSend`). `sync` changes nothing.
   const key = requestId && action.action !== 'sync' && action.action !== 'send' ? requestKey(agentId, body as Record<string, unknown>) : undefined;
   const options: CommandOptions = key ? { remember: rememberer(deps, key, { requestId, action: action.action }) } : {};
   try {
-    return await perform(deps, agentId, action, requestId, options);
+    return await perform(deps, actor, action, requestId, options);
   } catch (error) {
     // A request that cannot be done as asked may be the retry of one that was: its first answer.
     const first =
@@ -72,7 +94,29 @@ export async function performAgentAction(deps: Deps, sender: FrameSender, rawBod
   }
 }
 
-async function perform(deps: Deps, agentId: string, action: AgentAction, requestId: string | undefined, options: CommandOptions): Promise<AckFrame> {
+async function actorOf(deps: Deps, sender: FrameSender): Promise<Actor | undefined> {
+  if (sender.agentId && sender.role) return { connectionId: sender.connectionId, agentId: sender.agentId, role: sender.role };
+  const connection = await getConnection(deps, sender.connectionId);
+  return connection ? { connectionId: sender.connectionId, agentId: connection.agentId, role: connection.role ?? 'agent' } : undefined;
+}
+
+/**
+ * Roles (DESIGN §4b): supervisors' actions are refused to agents; actions on one's own work are
+ * refused to a supervisor or admin without an agent profile (they hold nothing, and must not
+ * become an agent by setting a status).
+ */
+async function refusalOf(deps: Deps, actor: Actor, action: AgentAction): Promise<TideError | undefined> {
+  if (supervisorActions.has(action.action) && !watchesOverview(actor.role)) {
+    return new TideError('forbidden', `${action.action} is for supervisors and admins`);
+  }
+  if (ownWorkActions.has(action.action) && actor.role !== 'agent' && !(await getAgent(deps, actor.agentId, false))) {
+    return new TideError('forbidden', `${actor.agentId} has no agent profile, so no work of its own`);
+  }
+  return undefined;
+}
+
+async function perform(deps: Deps, actor: Actor, action: AgentAction, requestId: string | undefined, options: CommandOptions): Promise<AckFrame> {
+  const { agentId } = actor;
   const ack = (extra: Record<string, unknown> = {}): AckFrame => ({ type: 'ack', requestId, action: action.action, ...extra });
   switch (action.action) {
     case 'setStatus': {
@@ -91,7 +135,7 @@ async function perform(deps: Deps, agentId: string, action: AgentAction, request
       return ack({ conversationId: action.conversationId });
     case 'transfer': {
       const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
-      await transferConversation(deps, agentId, action.conversationId, target, options);
+      await transferConversation(deps, agentId, action.conversationId, target, { ...options, note: action.note });
       await pushBeforeAck(deps, agentId);
       return ack({ conversationId: action.conversationId });
     }
@@ -104,8 +148,25 @@ async function perform(deps: Deps, agentId: string, action: AgentAction, request
       return ack({ conversationId: action.conversationId, followUpAt: hidden.followUpAt });
     }
     case 'sync':
+      // A supervisor's overview at once; the work list too for whoever has an agent profile.
+      if (watchesOverview(actor.role)) await sendOverview(deps, actor.connectionId);
       await pushWorklist(deps, agentId);
       return ack();
+    case 'ping':
+      return ack();
+    case 'setAgentStatus': {
+      // As the agent's own setStatus: offline hands their work back as presence does.
+      const remember = options.remember;
+      const agent = await setAgentStatus(deps, action.agentId, action.status, remember ? { remember: (fields) => remember({ agentId: action.agentId, ...fields }) } : {});
+      return ack({ agentId: action.agentId, status: agent.status });
+    }
+    case 'reassign': {
+      const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
+      const { before, after } = await reassignConversation(deps, agentId, action.conversationId, target, { ...options, note: action.note });
+      // Both lists change: neither may show the conversation as before in a frame after the ack.
+      await Promise.all([...new Set([before.assignedTo, after.assignedTo])].flatMap((id) => (id ? [pushBeforeAck(deps, id)] : [])));
+      return ack({ conversationId: action.conversationId });
+    }
   }
 }
 

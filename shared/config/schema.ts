@@ -19,7 +19,7 @@ export const queueConfigSchema = z.strictObject({
   closingMessage: z.string().min(1).max(4096).optional(),
 });
 
-const agentIdSchema = z
+export const agentIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'agent ids are 1-128 letters, digits or _.@-');
 

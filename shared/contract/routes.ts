@@ -21,25 +21,39 @@ export type HandlerName =
   | 'arm-timers'
   | 'message-changes'
   | 'deliver-message'
-  | 'recheck-queues';
+  | 'recheck-queues'
+  | 'push-overview'
+  | 'conversation-history'
+  | 'admin-agents';
 
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** An API Gateway path template: `{name}` matches one path segment (`pathParameters.name`). */
   path: string;
   handler: HandlerName;
+  /**
+   * How the caller proves who it is: `signature` (a channel signs the body) or `bearer` (an
+   * agent's, supervisor's or admin's JWT in `Authorization`). Both are checked in the function.
+   */
+  auth: 'signature' | 'bearer';
 }
 
 /** Public HTTP API routes (API Gateway HTTP API, payload format 2.0). */
 export const httpRoutes: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/messages', handler: 'inbound-message' },
-  { method: 'POST', path: '/v1/channels/twilio/messages', handler: 'twilio-webhook' },
-  { method: 'POST', path: '/v1/channels/twilio/status', handler: 'twilio-webhook' },
-  { method: 'GET', path: '/v1/channels/meta', handler: 'meta-webhook' },
-  { method: 'POST', path: '/v1/channels/meta', handler: 'meta-webhook' },
+  { method: 'POST', path: '/v1/messages', handler: 'inbound-message', auth: 'signature' },
+  { method: 'POST', path: '/v1/channels/twilio/messages', handler: 'twilio-webhook', auth: 'signature' },
+  { method: 'POST', path: '/v1/channels/twilio/status', handler: 'twilio-webhook', auth: 'signature' },
+  { method: 'GET', path: '/v1/channels/meta', handler: 'meta-webhook', auth: 'signature' },
+  { method: 'POST', path: '/v1/channels/meta', handler: 'meta-webhook', auth: 'signature' },
+  // The console's APIs (DESIGN §4b).
+  { method: 'GET', path: '/v1/conversations/{conversationId}', handler: 'conversation-history', auth: 'bearer' },
+  { method: 'GET', path: '/v1/admin/agents', handler: 'admin-agents', auth: 'bearer' },
+  { method: 'PUT', path: '/v1/admin/agents/{agentId}', handler: 'admin-agents', auth: 'bearer' },
+  { method: 'DELETE', path: '/v1/admin/agents/{agentId}', handler: 'admin-agents', auth: 'bearer' },
 ];
 
 /** WebSocket agent actions; route selection is on `$request.body.action`. */
-export const agentActionNames = ['setStatus', 'send', 'close', 'followUp', 'transfer', 'setPriority', 'sync'] as const;
+export const agentActionNames = ['setStatus', 'send', 'close', 'followUp', 'transfer', 'setPriority', 'sync', 'ping', 'setAgentStatus', 'reassign'] as const;
 export type AgentActionName = (typeof agentActionNames)[number];
 
 export interface WebSocketRoutes {
@@ -130,10 +144,25 @@ export const recheckQueue: QueueDefinition = {
 };
 
 /**
+ * Supervisors' overview frames, computed at most about once a second however many changes ask
+ * for one (shared/supervision/overview-requests.ts). A job that keeps failing is only a late
+ * overview, so retries come sooner than on the other queues.
+ */
+export const overviewQueue: QueueDefinition = {
+  id: 'Overviews',
+  envVar: 'OVERVIEW_QUEUE_URL',
+  consumer: 'push-overview',
+  batchSize: 10,
+  // The consumer's timeout (29 s) and a margin: a job is not handed out again while it may still run.
+  visibilityTimeoutSeconds: 30,
+  maxReceiveCount: 3,
+};
+
+/**
  * Timer fires that never ran (Scheduler's dead-letter queue and the timer function's on-failure
  * destination): alarmed on, and redriven by the sweep.
  */
 export const timerFailuresQueue = 'TimerFailures';
 
 /** Every SQS job queue Tide uses, with a dead-letter queue each (`<id>-dlq`). */
-export const jobQueues: readonly QueueDefinition[] = [deliveryQueue, recheckQueue];
+export const jobQueues: readonly QueueDefinition[] = [deliveryQueue, recheckQueue, overviewQueue];

@@ -11,7 +11,8 @@ import { withRetries, type CommitOutcome } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
 import { customerKey, getCustomer, releaseOpenConversation } from './customer-store.js';
 import { getMessage, type StoredMessage } from './message-store.js';
-import type { Conversation } from './model.js';
+import { getConversation } from './conversation-store.js';
+import type { Conversation, TransferNote } from './model.js';
 import { ownConversation } from './ownership.js';
 import * as transitions from './transitions.js';
 import type { Context } from './transitions.js';
@@ -46,8 +47,19 @@ async function changeOwned(
   decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; ack: Record<string, unknown> },
   options: CommandOptions & { preload?: string[] } = {},
 ): Promise<Conversation> {
-  return withRetries<Conversation>(command, async () => {
-    const before = await ownConversation(deps, agentId, conversationId);
+  return (await change(deps, command, () => ownConversation(deps, agentId, conversationId), decide, options)).after;
+}
+
+/** One command's read, decide and commit, retried on a lost race; `read` also authorises. */
+async function change(
+  deps: Deps,
+  command: string,
+  read: () => Promise<Conversation>,
+  decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; ack: Record<string, unknown> },
+  options: CommandOptions & { preload?: string[] } = {},
+): Promise<{ before: Conversation; after: Conversation }> {
+  return withRetries<{ before: Conversation; after: Conversation }>(command, async () => {
+    const before = await read();
     const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
     const ctx = contextOf(deps);
     const { after, ack } = decide(before, preloaded, ctx);
@@ -55,7 +67,7 @@ async function changeOwned(
     const agents = [...preloaded, ...(missing.length ? await getAgents(deps, missing) : [])];
     const outcome = await commitChange(deps, ctx, { before, after, agents, also: options.remember ? [options.remember(ack)] : [] });
     refuseRepeat(outcome);
-    return outcome.committed ? { done: true, value: after } : { done: false };
+    return outcome.committed ? { done: true, value: { before, after } } : { done: false };
   });
 }
 
@@ -173,25 +185,69 @@ export async function setConversationPriority(deps: Deps, agentId: string, conve
 
 export type TransferTarget = { queue: string } | { agentId: string };
 
-/** Hands the conversation to a queue or an agent, with its history, SLA clock and priority. */
-export async function transferConversation(deps: Deps, agentId: string, conversationId: string, target: TransferTarget, options: CommandOptions = {}): Promise<Conversation> {
-  const ack = { conversationId };
+/** Hands the conversation to a queue or an agent, with its history, SLA clock and priority, and the note if any. */
+export async function transferConversation(
+  deps: Deps,
+  agentId: string,
+  conversationId: string,
+  target: TransferTarget,
+  options: CommandOptions & { note?: string } = {},
+): Promise<Conversation> {
+  if ('agentId' in target && target.agentId === agentId) throw new TideError('invalid_request', 'agentId: cannot transfer to yourself');
+  const read = () => ownConversation(deps, agentId, conversationId);
+  return (await handOver(deps, 'transfer', agentId, read, target, { ...options, holder: agentId })).after;
+}
+
+/**
+ * A supervisor hands any open conversation (queued, held, waiting for an agent who left) to a
+ * queue or an agent, as a transfer would: history, SLA clock and priority kept, the supervisor
+ * named as who handed it over. Returns the conversation before and after (whose lists changed).
+ */
+export async function reassignConversation(
+  deps: Deps,
+  supervisorId: string,
+  conversationId: string,
+  target: TransferTarget,
+  options: CommandOptions & { note?: string } = {},
+): Promise<{ before: Conversation; after: Conversation }> {
+  const read = async () => {
+    const conversation = await getConversation(deps, conversationId);
+    if (!conversation) throw new TideError('not_found', `conversation ${conversationId} does not exist`);
+    if (conversation.state === 'closed') throw new TideError('invalid_state', 'the conversation is closed');
+    if ('agentId' in target && conversation.assignedTo === target.agentId) {
+      throw new TideError('invalid_state', `the conversation is already ${target.agentId}'s`);
+    }
+    return conversation;
+  };
+  return handOver(deps, 'reassign', supervisorId, read, target, options);
+}
+
+/** The hand-over both a transfer and a reassignment are: to a configured queue or an existing agent. */
+async function handOver(
+  deps: Deps,
+  command: string,
+  by: string,
+  read: () => Promise<Conversation>,
+  target: TransferTarget,
+  options: CommandOptions & { note?: string; holder?: string },
+): Promise<{ before: Conversation; after: Conversation }> {
+  const noteAt = (ctx: Context): TransferNote | undefined => (options.note !== undefined ? { text: options.note, from: by, at: ctx.now.toISOString() } : undefined);
   if ('queue' in target) {
     if (!queueSettings(deps.config, target.queue)) throw new TideError('not_found', `queue ${target.queue} does not exist`);
-    return changeOwned(deps, 'transfer', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx), ack }), options);
+    return change(deps, command, read, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } }), { remember: options.remember });
   }
-  if (target.agentId === agentId) throw new TideError('invalid_request', 'agentId: cannot transfer to yourself');
   if (!(await getAgent(deps, target.agentId, false))) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
-  return changeOwned(
+  return change(
     deps,
-    'transfer',
-    agentId,
-    conversationId,
+    command,
+    read,
     (c, agents, ctx) => {
       const receiver = agents.find((a) => a.agentId === target.agentId);
       if (!receiver) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
-      return { after: transitions.transferToAgent(c, receiver, ctx), ack };
+      return { after: transitions.transferToAgent(c, receiver, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } };
     },
-    { ...options, preload: [agentId, target.agentId] },
+    // Both agents in one read when the holder is known (a transfer); a supervisor's reassignment
+    // learns who holds it from the conversation, and `change` reads that agent then.
+    { remember: options.remember, preload: [...(options.holder ? [options.holder] : []), target.agentId] },
   );
 }

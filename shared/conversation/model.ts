@@ -32,6 +32,15 @@ export interface MessageSummary {
   cut?: boolean;
 }
 
+/** What the last agent or supervisor who handed the conversation over wrote for its next owner. */
+export interface TransferNote {
+  /** 1–1,000 characters. */
+  text: string;
+  /** The agent or supervisor who transferred it. */
+  from: string;
+  at: string;
+}
+
 export interface Conversation {
   conversationId: string;
   channel: ChannelName;
@@ -72,6 +81,8 @@ export interface Conversation {
   /** When the SLA was last breached, and how many times it has been in this conversation. */
   slaBreachedAt?: string;
   slaBreaches?: number;
+  /** The note of the last hand-over (transfer, reassign); replaced by the next one, gone on close. */
+  transferNote?: TransferNote;
   /** Hidden until then by the agent's follow-up; the conversation is inactive meanwhile. */
   followUpAt?: string | null;
   /** A follow-up came due and the agent has not answered since: first in the work list. */

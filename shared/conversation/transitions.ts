@@ -6,7 +6,7 @@ import { TideError } from '../errors.js';
 import { priorityFromRules, raisedPriority } from '../routing/priority-rules.js';
 import { rankOf } from '../routing/priority.js';
 import { armingAfter, type TimedEvent } from '../timers/deadlines.js';
-import { summaryOf, type ChannelName, type Conversation, type ProviderName } from './model.js';
+import { summaryOf, type ChannelName, type Conversation, type ProviderName, type TransferNote } from './model.js';
 
 /**
  * Every state change of a conversation, as pure functions: (conversation as read, input) → the
@@ -225,6 +225,7 @@ export function close(before: Conversation, c: Conversation, ctx: Context): Conv
       inactiveAt: null,
       autoCloseAt: null,
       reassignAt: null,
+      transferNote: undefined,
       closedAt: iso(ctx),
     },
     ctx,
@@ -263,8 +264,9 @@ export function followUp(c: Conversation, atIso: string, ctx: Context): Conversa
  * would be given a conversation with nothing to answer): it waits, unassigned and inactive, and
  * the customer's next message queues it in the new queue.
  */
-export function transferToQueue(c: Conversation, queue: string, ctx: Context): Conversation {
-  const moved: Conversation = { ...c, queue, preferredAgentId: undefined, followUpAt: null, inactiveAt: null, reassignAt: null };
+export function transferToQueue(c: Conversation, queue: string, ctx: Context, note?: TransferNote): Conversation {
+  // A note belongs to one hand-over: the next one replaces it, with its own or none.
+  const moved: Conversation = { ...c, queue, preferredAgentId: undefined, followUpAt: null, inactiveAt: null, reassignAt: null, transferNote: note };
   if (c.waitingOn === 'customer') {
     Object.assign(moved, { state: 'inactive', assignedTo: undefined, queuedIn: undefined, autoCloseAt: autoCloseAt(c, settingsOf(ctx, queue), ctx.now) });
   } else Object.assign(moved, { state: 'queued', queuedIn: queue, assignedTo: undefined, autoCloseAt: null });
@@ -272,15 +274,19 @@ export function transferToQueue(c: Conversation, queue: string, ctx: Context): C
 }
 
 /**
- * Handed to another agent, who must be online or away and, for an active conversation, below
+ * Handed to another agent, who must be online or away and, for work that will be active, below
  * `maxLoad` (a hand-over may go above preferred concurrency, as a reactivation may).
  */
-export function transferToAgent(c: Conversation, target: Agent, ctx: Context): Conversation {
+export function transferToAgent(c: Conversation, target: Agent, ctx: Context, note?: TransferNote): Conversation {
   if (target.status === 'offline') throw new TideError('invalid_state', `agent ${target.agentId} is offline`);
-  if (c.state === 'active' && target.active >= target.maxLoad) {
+  // A supervisor may hand over work nobody holds actively: queued work, or a customer waiting for
+  // an agent who went offline. Either becomes active work of the receiver, as an assignment would.
+  const waitingForSomeone = c.state === 'queued' || (c.state === 'inactive' && c.waitingOn === 'agent' && !c.followUpAt);
+  if ((c.state === 'active' || waitingForSomeone) && target.active >= target.maxLoad) {
     throw new TideError('invalid_state', `agent ${target.agentId} is at maximum load`);
   }
-  return stamp(c, { ...c, assignedTo: target.agentId, lastAgentId: target.agentId }, ctx);
+  const taken: Partial<Conversation> = waitingForSomeone ? { state: 'active', queuedIn: undefined, preferredAgentId: undefined, reassignAt: null } : {};
+  return stamp(c, { ...c, ...taken, assignedTo: target.agentId, lastAgentId: target.agentId, transferNote: note }, ctx);
 }
 
 /** An agent sets the business priority (higher is sooner); re-ranked at once. */
@@ -311,6 +317,20 @@ export function agentReturned(c: Conversation, agent: Agent, ctx: Context): Conv
   const waitingForThem = c.state === 'inactive' && c.waitingOn === 'agent' && !c.followUpAt && c.assignedTo === agent.agentId;
   if (!waitingForThem || agent.active >= agent.maxLoad) return undefined;
   return stamp(c, { ...c, state: 'active', reassignAt: null }, ctx);
+}
+
+/**
+ * An administrator removed the agent (shared/agent/admin.ts): nothing may stay with someone who
+ * no longer exists. Work waiting on an agent is queued now; a pending follow-up stays hidden
+ * until its time, when its timer queues it; work waiting on the customer stays inactive and
+ * unassigned, and the customer's next message queues it (as after a transfer to a queue).
+ */
+export function agentRemoved(c: Conversation, agentId: string, ctx: Context): Conversation | undefined {
+  if (c.assignedTo !== agentId || c.state === 'closed' || c.state === 'queued') return undefined;
+  if (c.waitingOn === 'agent' && !c.followUpAt) return stamp(c, { ...c, ...queued(c, undefined) }, ctx);
+  const released: Conversation = { ...c, state: 'inactive', assignedTo: undefined, preferredAgentId: undefined, reassignAt: null, inactiveAt: null };
+  if (!c.followUpAt) released.autoCloseAt = c.autoCloseAt ?? autoCloseAt(c, settingsOf(ctx, c.queue), ctx.now);
+  return stamp(c, released, ctx);
 }
 
 // ---- timers ---------------------------------------------------------------------------------

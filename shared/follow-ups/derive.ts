@@ -23,7 +23,9 @@ export type FollowUp =
   /** A new outbound message: its first delivery attempt. */
   | { kind: 'deliver'; message: StoredMessage }
   /** An outbound message's delivery status moved: tell the agent who sent it, if they still hold it. */
-  | { kind: 'delivery'; conversationId: string; messageId: string; agentId?: string; status: DeliveryStatus; error?: StoredMessage['error'] };
+  | { kind: 'delivery'; conversationId: string; messageId: string; agentId?: string; status: DeliveryStatus; error?: StoredMessage['error'] }
+  /** Something supervisors' overview shows changed (shared/supervision). */
+  | { kind: 'overview' };
 
 export function followUpsOf(change: Change): FollowUp[] {
   switch (change.table) {
@@ -37,11 +39,17 @@ export function followUpsOf(change: Change): FollowUp[] {
 }
 
 /** The fields a work-list item shows (or orders by): a change to any of them is pushed. */
-const shown = ['state', 'waitingOn', 'assignedTo', 'queue', 'customerName', 'lastMessage', 'slaDueAt', 'slaBreached', 'followUpAt', 'priority', 'rank'] as const;
+const shown = ['state', 'waitingOn', 'assignedTo', 'queue', 'customerName', 'lastMessage', 'slaDueAt', 'slaBreached', 'followUpAt', 'priority', 'rank', 'transferNote'] as const;
+/** The fields of a conversation the overview counts by (a new message alone changes none of them). */
+const counted = ['state', 'queuedIn', 'queue', 'assignedTo', 'waitingOn', 'waitingSince', 'slaDueAt', 'slaBreached'] as const;
+/** The fields of an agent the overview shows (its push counter and connections change none of them). */
+const overviewed = ['status', 'name', 'queues', 'holds', 'preferredConcurrency', 'maxLoad'] as const;
+const changedIn = <T extends object>(fields: readonly (keyof T)[], before: T | undefined, after: T | undefined) =>
+  !before || !after || fields.some((field) => !sameValue(before[field] ?? null, after[field] ?? null));
 
 function conversationFollowUps(before: Conversation | undefined, after: Conversation | undefined): FollowUp[] {
   if (!after) return [];
-  const out: FollowUp[] = [];
+  const out: FollowUp[] = changedIn(counted, before, after) ? [{ kind: 'overview' }] : [];
   if (after.state === 'queued' && after.queuedIn && before?.version !== after.version) {
     out.push({ kind: 'route', queue: after.queuedIn, conversation: after });
   }
@@ -59,8 +67,9 @@ function conversationFollowUps(before: Conversation | undefined, after: Conversa
 }
 
 function agentFollowUps(before: Agent | undefined, after: Agent | undefined): FollowUp[] {
-  if (!after) return [];
-  const out: FollowUp[] = [];
+  // An agent removed by an administrator leaves the overview.
+  if (!after) return before ? [{ kind: 'overview' }] : [];
+  const out: FollowUp[] = changedIn(overviewed, before, after) ? [{ kind: 'overview' }] : [];
   const capacityAppeared =
     canTakeQueueWork(after) &&
     (!before ||

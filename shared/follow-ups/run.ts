@@ -5,6 +5,7 @@ import type { DeliveryJob } from '../delivery/delivery-queue.js';
 import type { Conversation } from '../conversation/model.js';
 import { postToAgent, pushWorklist } from '../push/worklist.js';
 import { routeQueue, type RoutingHints } from '../routing/route-queue.js';
+import { requestOverview } from '../supervision/overview-requests.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { conversationTimerName } from '../timers/timer-scheduler.js';
@@ -12,8 +13,8 @@ import type { FollowUp } from './derive.js';
 
 /** The follow-ups each stream consumer applies: separate consumers, so that one dependency's outage stalls only its own. */
 export const consumerKinds = {
-  /** Conversations and Agents streams: routing and work-list pushes. */
-  work: ['route', 'push', 'message'],
+  /** Conversations and Agents streams: routing, work-list pushes and supervisors' overviews. */
+  work: ['route', 'push', 'message', 'overview'],
   /** Conversations stream, second consumer: timer schedules (a Scheduler outage delays only timers). */
   timers: ['arm'],
   /** Messages stream: the first delivery attempt (retries go to the delivery queue), statuses to the agent. */
@@ -35,7 +36,7 @@ export class FollowUpError extends Error {
  * One failure policy: routing, timer schedules and hand-overs to the delivery queue are retried
  * until they succeed, by failing the batch, which the stream delivers again; all of them are
  * idempotent. Pushes are best effort: a lost push is repaired by the next change's push or the
- * client's `sync`, and a WebSocket outage must not stop routing.
+ * client's `sync`, and a WebSocket outage must not stop routing. Asking for an overview is a push.
  */
 export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): Promise<void> {
   const routes = new Map<string, { conversations: Map<string, Conversation>; agents: Map<string, NonNullable<RoutingHints['agents']>[number]> }>();
@@ -43,6 +44,7 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
   const arms = new Map<string, { gen: number; at: string }>();
   const deliveries = new Map<string, DeliveryJob>();
   const statuses: Array<Extract<FollowUp, { kind: 'delivery' }>> = [];
+  let overview = false;
   const newest = (map: Map<string, Conversation>, c: Conversation) => {
     const seen = map.get(c.conversationId);
     if (!seen || seen.version < c.version) map.set(c.conversationId, c);
@@ -79,6 +81,9 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
       }
       case 'delivery':
         statuses.push(f);
+        break;
+      case 'overview':
+        overview = true;
         break;
     }
   }
@@ -131,6 +136,8 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
         )
       : undefined,
     statuses.length > 0 ? settle([pushDeliveryStatuses(deps, statuses)], false) : undefined,
+    // One request per batch, which costs nothing while nobody watches (shared/supervision).
+    overview ? settle([requestOverview(deps)], false) : undefined,
   ]);
   if (failures.length > 0) throw new FollowUpError(failures);
 }

@@ -4,7 +4,7 @@ import type { Agent } from '../agent/model.js';
 import { connectionGone } from '../agent/presence.js';
 import { holdingOf } from '../agent/transitions.js';
 import { getConversations } from '../conversation/conversation-store.js';
-import type { ChannelName, Conversation } from '../conversation/model.js';
+import type { ChannelName, Conversation, TransferNote } from '../conversation/model.js';
 import { byRank } from '../routing/priority.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
@@ -22,6 +22,8 @@ export interface WorklistItem {
   slaBreached: boolean;
   followUpAt: string | null;
   priority: number;
+  /** What whoever handed the conversation over wrote for its next owner (null when none). */
+  transferNote: TransferNote | null;
 }
 
 export interface WorklistFrame {
@@ -78,6 +80,7 @@ function itemOf(c: Conversation): WorklistItem {
     slaBreached: Boolean(c.slaBreached),
     followUpAt: c.followUpAt ?? null,
     priority: c.priority,
+    transferNote: c.transferNote ? { text: c.transferNote.text, from: c.transferNote.from, at: c.transferNote.at } : null,
   };
 }
 

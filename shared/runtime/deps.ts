@@ -3,6 +3,7 @@ import type { SecretReader } from '../channels/secrets.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryQueue } from '../delivery/delivery-queue.js';
 import type { RoutingRechecks } from '../routing/rechecks.js';
+import type { OverviewJobs } from '../supervision/overview-requests.js';
 import type { TideConfig } from '../config/schema.js';
 import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
@@ -40,6 +41,8 @@ export interface Deps {
   deliveries: DeliveryQueue;
   /** Second routing passes after the queue index's lag (SQS with a delay in AWS). */
   rechecks: RoutingRechecks;
+  /** Supervisors' overview jobs (SQS in AWS); absent where nobody supervises (the simulator). */
+  overviews?: OverviewJobs;
   /** Random numbers for routing's tie-breaks (Math.random when absent; the simulator seeds it). */
   random?: () => number;
   /** Timer fires that failed for good, redriven by the sweep (absent where none are kept). */

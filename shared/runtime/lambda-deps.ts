@@ -1,6 +1,7 @@
 import { secretsManagerReader } from '../channels/secrets.js';
 import { systemClock } from '../clock.js';
 import { parseConfig } from '../config/schema.js';
+import { overviewQueue } from '../contract/routes.js';
 import { managementApiPusher } from '../push/pusher.js';
 import { createDocumentClient } from '../storage/document-client.js';
 import { tableNamesFromEnv } from '../storage/tables.js';
@@ -41,6 +42,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     secrets: secretsManagerReader(env[environment.secretsEndpoint] || undefined, env),
     deliveries: queueFromEnv(env, environment.deliveryQueueUrl),
     rechecks: queueFromEnv(env, environment.recheckQueueUrl),
+    overviews: queueFromEnv(env, overviewQueue.envVar),
     failedTimers: env[environment.timerDeadLetterUrl] ? sqsFailedTimers(env[environment.timerDeadLetterUrl]!, env[environment.sqsEndpoint] || undefined, env) : undefined,
   };
 }

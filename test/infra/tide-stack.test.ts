@@ -15,6 +15,7 @@ import {
   deploymentHandlers,
   httpRoutes,
   jobQueues,
+  overviewQueue,
   recheckQueue,
   scheduledHandlers,
   streamConsumers,
@@ -76,7 +77,8 @@ const allHandlers: HandlerName[] = [
   ]),
 ];
 const longRunning = new Set<HandlerName>([...Object.values(scheduledHandlers).map((h) => h.handler), ...streamConsumers.map((c) => c.handler)]);
-const pushers: HandlerName[] = ['agent-action', 'work-changes', 'message-changes'];
+// admin-agents closes a removed agent's connections (DeleteConnection).
+const pushers: HandlerName[] = ['agent-action', 'work-changes', 'message-changes', 'push-overview', 'admin-agents'];
 const streamed = [conversationsTable, messagesTable, agentsTable];
 
 /** The Lambda function resource for a handler (functions carry `Tide <handler>` as description). */
@@ -214,9 +216,10 @@ describe('resources keep the logical ids they had before the stack was split int
 
 describe('Lambda functions', () => {
   it('one arm64 nodejs22.x function per handler, and only the custom-resource framework besides', () => {
-    expect(allHandlers).toHaveLength(15);
-    // +1: the CDK custom-resource framework function that calls seed-agents at deploy time.
-    template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 1);
+    expect(allHandlers).toHaveLength(18);
+    // +2: the CDK custom-resource framework function that calls seed-agents at deploy time, and
+    // BucketDeployment's, which copies the console into its bucket.
+    template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 2);
     for (const name of allHandlers) {
       expect(lambdaFor(name)[1].Properties, name).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x' });
     }
@@ -276,6 +279,11 @@ describe('least privilege', () => {
     'deliver-message': { write: [messagesTable] },
     'recheck-queues': { write: [conversationsTable, agentsTable, availabilityTable] },
     'seed-agents': { write: [agentsTable, availabilityTable] },
+    // Reads conversations; writes the supervisors' registry (Connections) and, for a gone connection, the agent's entry.
+    'push-overview': { write: [agentsTable, connectionsTable], read: [conversationsTable] },
+    'conversation-history': { write: [], read: [conversationsTable, messagesTable] },
+    // Profiles (agent and Availability rows); a removal releases the agent's conversations.
+    'admin-agents': { write: [agentsTable, availabilityTable, conversationsTable] },
   };
 
   it.each(allHandlers.map((name) => [name] as const))('%s: reads and writes exactly its tables', (name) => {
@@ -288,6 +296,10 @@ describe('least privilege', () => {
         expect(allows(name, action, def), `${name} ${action} ${def.id}`).toBe(write.includes(def));
       }
     }
+  });
+
+  it('the history API may query the Messages byConversation index', () => {
+    expect(allowsOn('conversation-history', 'dynamodb:Query', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableLogicalId(messagesTable), 'Arn'] }, '/index/*']] })).toBe(true);
   });
 
   it('the sweep may query the Agents byStatus index', () => {
@@ -387,10 +399,20 @@ describe('change streams (event source mappings)', () => {
 });
 
 describe('job queues (SQS)', () => {
-  const senders = { [deliveryQueue.id]: ['message-changes', 'deliver-message'], [recheckQueue.id]: ['work-changes'] } as Record<string, HandlerName[]>;
+  const senders = {
+    [deliveryQueue.id]: ['message-changes', 'deliver-message'],
+    [recheckQueue.id]: ['work-changes'],
+    // Changes ask for overviews; a new supervisor's connection announces itself; a job asks for its second look.
+    [overviewQueue.id]: ['work-changes', 'ws-connect', 'push-overview'],
+  } as Record<string, HandlerName[]>;
 
-  it('the contract has the delivery and recheck queues', () => {
-    expect(jobQueues.map((q) => q.id)).toEqual(['Deliveries', 'Rechecks']);
+  it('the contract has the delivery, recheck and overview queues', () => {
+    expect(jobQueues.map((q) => q.id)).toEqual(['Deliveries', 'Rechecks', 'Overviews']);
+  });
+
+  it('overview jobs come back sooner than other jobs, but never while their 29 s attempt may run', () => {
+    expect(overviewQueue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(lambdaFor('push-overview')[1].Properties.Timeout);
+    expect(overviewQueue.visibilityTimeoutSeconds).toBeLessThan(recheckQueue.visibilityTimeoutSeconds);
   });
 
   it.each(jobQueues.map((def) => [def.id, def] as const))('%s: encrypted, visibility timeout, dead-letter queue kept 14 days', (_id, def) => {
@@ -465,6 +487,42 @@ describe('HTTP API', () => {
     const integration = resources('AWS::ApiGatewayV2::Integration')[integrationId]!;
     expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(lambdaFor(route.handler)[0]);
+  });
+
+  it('serves the console’s APIs as path templates, each to its function', () => {
+    const keys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey as string);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'GET /v1/conversations/{conversationId}',
+        'GET /v1/admin/agents',
+        'PUT /v1/admin/agents/{agentId}',
+        'DELETE /v1/admin/agents/{agentId}',
+      ]),
+    );
+    for (const route of httpRoutes.filter((r) => r.auth === 'bearer')) {
+      expect(['conversation-history', 'admin-agents'], route.path).toContain(route.handler);
+      // The bearer token is verified in the function, with the WebSocket authorizer's settings.
+      for (const v of [environment.jwksUrl, environment.tokenIssuer, environment.tokenAudience, environment.tokenRoleClaim]) {
+        expect(varsOf(route.handler)[v], `${route.handler} ${v}`).toBeDefined();
+      }
+    }
+  });
+
+  it('CORS for the deployed console only without tide:corsOrigins; with it, the preflight allows those origins, headers and methods', () => {
+    const cors = (t: Template) => Object.values(resources('AWS::ApiGatewayV2::Api', t)).find((a) => a.Properties.ProtocolType === 'HTTP')!.Properties.CorsConfiguration;
+    // The deployed console's origin (test/infra/console-site.test.ts) is always allowed.
+    const consoleOrigin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [idOf(stack.consoleSite.distribution), 'DomainName'] }]] };
+    expect(cors(template).AllowOrigins).toEqual([consoleOrigin]);
+    const origins = ['https://console.example.com', 'http://localhost:5173'];
+    expect(cors(build({ 'tide:corsOrigins': origins }).template)).toEqual({
+      AllowOrigins: [...origins, consoleOrigin],
+      AllowHeaders: ['Authorization', 'Content-Type'],
+      AllowMethods: ['GET', 'PUT', 'DELETE'],
+      MaxAge: 3600,
+    });
+    expect(() => build({ 'tide:corsOrigins': ['https://console.example.com/path'] })).toThrow(/tide:corsOrigins/);
+    expect(() => build({ 'tide:corsOrigins': ['http://console.example.com'] })).toThrow(/tide:corsOrigins/);
+    expect(() => build({ 'tide:corsOrigins': '*' })).toThrow(/tide:corsOrigins/);
   });
 
   it('default stage auto-deploys with access logs', () => {
@@ -559,7 +617,7 @@ describe('timers (EventBridge Scheduler → timer-fired)', () => {
   const failuresId = idOf(failures);
   const schedulerRoleId = idOf(stack.timers.role);
   const group = resources('AWS::Scheduler::ScheduleGroup')[idOf(stack.timers.group)]!;
-  const arming: HandlerName[] = ['agent-action', 'ws-disconnect', 'sweep', 'work-changes', 'arm-timers', 'message-changes'];
+  const arming: HandlerName[] = ['agent-action', 'ws-disconnect', 'sweep', 'work-changes', 'arm-timers', 'message-changes', 'push-overview'];
 
   /** Handlers whose code can call `deps.timers.schedule(...)`, from esbuild's import graph. */
   async function handlersThatCanArmTimers(): Promise<Set<HandlerName>> {
@@ -855,6 +913,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(() => synthWithNag()).not.toThrow();
     expect(() => synthWithNag({ 'tide:webSocketAccessLogs': true })).not.toThrow();
     expect(() => synthWithNag({ 'tide:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:tide-alarms' })).not.toThrow();
+    expect(() => synthWithNag({ 'tide:corsOrigins': ['https://console.example.com'] })).not.toThrow();
     for (const secretId of ['tide/channels/generic', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tide/generic-AbCdEf']) {
       const config = { channels: { generic: { secretId, outboundUrl: 'https://example.com/out' } } };
       expect(() => synthWithNag({ 'tide:config': config }), secretId).not.toThrow();

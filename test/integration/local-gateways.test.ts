@@ -217,6 +217,81 @@ describe('HTTP API gateway (payload format 2.0)', () => {
   });
 });
 
+describe('HTTP API gateway: path templates', () => {
+  let gateway: RunningGateway;
+  const seen: Array<{ handler: string; event: APIGatewayProxyEventV2 }> = [];
+  const route = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, handler: string) => ({
+    method,
+    path,
+    invoke: async (event: APIGatewayProxyEventV2) => {
+      seen.push({ handler, event });
+      return { statusCode: 200, body: handler };
+    },
+  });
+
+  beforeAll(async () => {
+    gateway = await startHttpGateway({
+      host: HOST,
+      port: 0,
+      routes: [
+        route('GET', '/v1/agents/{agentId}', 'one-agent'),
+        route('PUT', '/v1/agents/{agentId}', 'put-agent'),
+        route('GET', '/v1/agents/me', 'me'),
+        route('GET', '/v1/agents/{agentId}/items/{itemId}', 'item'),
+        route('GET', '/v1/agents/{agentId}/items/latest', 'latest-item'),
+        route('GET', '/v1/agents', 'all-agents'),
+      ],
+    });
+  });
+  afterAll(() => gateway.close());
+
+  const get = async (path: string, method = 'GET') => {
+    const before = seen.length;
+    const res = await fetch(`${gateway.url}${path}`, { method });
+    const body = await res.text();
+    return { status: res.status, body, event: seen.length > before ? seen[seen.length - 1]!.event : undefined, allow: res.headers.get('allow') };
+  };
+
+  it('fills pathParameters, URL-decoded, and names the template in routeKey', async () => {
+    const res = await get('/v1/agents/ana%40example.com?x=1');
+    expect(res.body).toBe('one-agent');
+    expect(res.event!.routeKey).toBe('GET /v1/agents/{agentId}');
+    expect(res.event!.requestContext.routeKey).toBe('GET /v1/agents/{agentId}');
+    expect(res.event!.rawPath).toBe('/v1/agents/ana%40example.com');
+    expect(res.event!.pathParameters).toEqual({ agentId: 'ana@example.com' });
+    expect(res.event!.queryStringParameters).toEqual({ x: '1' });
+
+    const item = await get('/v1/agents/bo%20b/items/i-7');
+    expect(item.body).toBe('item');
+    expect(item.event!.pathParameters).toEqual({ agentId: 'bo b', itemId: 'i-7' });
+  });
+
+  it('an exact path wins over a template, and a literal segment over a parameter', async () => {
+    expect((await get('/v1/agents/me')).body).toBe('me');
+    const me = seen[seen.length - 1]!.event;
+    expect(me.routeKey).toBe('GET /v1/agents/me');
+    expect(me.pathParameters).toBeUndefined();
+    expect((await get('/v1/agents/x/items/latest')).body).toBe('latest-item');
+    expect((await get('/v1/agents')).body).toBe('all-agents');
+  });
+
+  it('picks the method’s template; a path that matches only with other methods is 405 with Allow', async () => {
+    expect((await get('/v1/agents/ana', 'PUT')).body).toBe('put-agent');
+    const refused = await get('/v1/agents/ana', 'DELETE');
+    expect(refused.status).toBe(405);
+    expect(refused.allow?.split(', ').sort()).toEqual(['GET', 'PUT']);
+    expect(refused.event).toBeUndefined();
+  });
+
+  it('a parameter matches one non-empty segment; malformed escapes match nothing', async () => {
+    for (const path of ['/v1/agents/', '/v1/agents/a/b', '/v1/agents/%E0%A4%A', '/v1/agents//items/x']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.event, path).toBeUndefined();
+    }
+  });
+});
+
 /** A fake backend recording every event the WebSocket gateway sends it. */
 function fakeBackend() {
   const authorizerEvents: APIGatewayRequestAuthorizerEvent[] = [];

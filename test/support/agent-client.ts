@@ -26,8 +26,8 @@ export class AgentClient {
     return ((await res.json()) as { token: string }).token;
   }
 
-  static async connect(stack: { httpUrl: string; wsUrl: string }, agentId: string): Promise<AgentClient> {
-    const token = await AgentClient.token(stack.httpUrl, agentId);
+  static async connect(stack: { httpUrl: string; wsUrl: string }, agentId: string, role = 'agent'): Promise<AgentClient> {
+    const token = await AgentClient.token(stack.httpUrl, agentId, role);
     const socket = new WebSocket(`${stack.wsUrl}/?token=${encodeURIComponent(token)}`);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

@@ -16,6 +16,8 @@ import type { RoutingRecheck, RoutingRechecks } from '../../shared/routing/reche
 import { routeQueue } from '../../shared/routing/route-queue.js';
 import type { Deps, HttpSend } from '../../shared/runtime/deps.js';
 import { environment } from '../../shared/runtime/environment.js';
+import type { OverviewJob, OverviewJobs } from '../../shared/supervision/overview-requests.js';
+import { pushOverview } from '../../shared/supervision/push-overview.js';
 import { createDocumentClient, decorateNewClients } from '../../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
 import { onTimer } from '../../shared/timers/on-timer.js';
@@ -95,12 +97,43 @@ export class VirtualRechecks implements RoutingRechecks {
   }
 }
 
+/**
+ * Supervisors' overview jobs, run as the queue's consumer would: each after its delay in real time
+ * (coalescing is about wall-clock seconds), one batch per job. `idle()` waits until none is left.
+ */
+export class VirtualOverviewJobs implements OverviewJobs {
+  readonly enqueued: Array<{ job: OverviewJob; delaySeconds: number }> = [];
+  readonly failures: unknown[] = [];
+  /** Jobs run so far. */
+  runs = 0;
+  private readonly pending = new Set<Promise<void>>();
+  constructor(private readonly consume: (jobs: OverviewJob[]) => Promise<unknown>) {}
+  async enqueue(jobs: readonly OverviewJob[], delaySeconds = 0) {
+    for (const job of jobs) {
+      this.enqueued.push({ job, delaySeconds });
+      const run: Promise<void> = new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000))
+        .then(() => this.consume([job]))
+        .then(
+          () => void this.runs++,
+          (error: unknown) => void this.failures.push(error),
+        )
+        .finally(() => this.pending.delete(run));
+      this.pending.add(run);
+    }
+  }
+  async idle() {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    if (this.failures.length) throw this.failures[0];
+  }
+}
+
 export interface TestDeps extends Deps {
   clock: ManualClock;
   pusher: RecordingPusher;
   timers: VirtualScheduler;
   deliveries: VirtualDeliveryQueue;
   rechecks: VirtualRechecks;
+  overviews: VirtualOverviewJobs;
   /** Connects an agent with a recording connection named `conn-<agentId>`. */
   connect(agentId: string, connectionId?: string): Promise<string>;
   /**
@@ -141,6 +174,7 @@ export async function createTestDeps(input: TideConfigInput, http?: HttpSend, op
     timers: new VirtualScheduler(),
     deliveries: new VirtualDeliveryQueue(clock),
     rechecks: new VirtualRechecks(),
+    overviews: new VirtualOverviewJobs((jobs) => pushOverview(deps, jobs)),
     // Domain tests configure literal channel secrets; the Secrets Manager path is tested against
     // its emulation (test/integration/secrets-emulator.test.ts) and end to end.
     secrets: { read: async () => { throw new Error('no Secrets Manager in domain tests'); } },

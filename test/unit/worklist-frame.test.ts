@@ -34,7 +34,7 @@ describe('worklistFrame', () => {
     expect(frame.items[0]).toEqual({
       conversationId: 'needs-answer', state: 'active', waitingOn: 'agent', queue: 'default', channel: 'generic', customer: { id: '+needs-answer' },
       lastMessage: { direction: 'in', text: 'hi', at: '2026-11-21T10:00:00.000Z' },
-      slaDueAt: '2026-11-21T10:02:00.000Z', slaBreached: false, followUpAt: null, priority: 0,
+      slaDueAt: '2026-11-21T10:02:00.000Z', slaBreached: false, followUpAt: null, priority: 0, transferNote: null,
     });
     expect(frame).not.toHaveProperty('omitted');
   });
