@@ -8,7 +8,7 @@ import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { commit, withRetries } from '../storage/commit.js';
 import { commitAgent, getAgent, upsertAgentProfile } from './agent-store.js';
-import type { Agent, AgentStatus } from './model.js';
+import type { Agent } from './model.js';
 import { holdingOf, setStatus } from './transitions.js';
 
 /**
@@ -18,16 +18,8 @@ import { holdingOf, setStatus } from './transitions.js';
  * queued work to the agent within a second, as for any other agent change.
  */
 
-export interface AgentView {
-  id: string;
-  name: string;
-  queues: string[];
-  preferredConcurrency: number;
-  maxLoad: number;
-  status: AgentStatus;
-  /** Active conversations the agent holds now. */
-  active: number;
-}
+/** An agent as the admin API shows it: its profile and live load, under the config file's `id`. */
+export type AgentView = { id: string } & Pick<Agent, 'name' | 'queues' | 'preferredConcurrency' | 'maxLoad' | 'status' | 'active'>;
 
 export const agentView = (a: Agent): AgentView => ({
   id: a.agentId,

@@ -1,8 +1,8 @@
-import { render, type VNode } from 'preact';
 import { loadConsoleConfig, type ConsoleConfig } from '../app/config.js';
 import { oidcSession } from '../app/oidc-session.js';
 import { localSession, localSignInAgents, rememberedIdentity, type Identity, type Session } from '../app/session.js';
 import { applyStoredTheme } from '../app/theme.js';
+import { pageMount } from '../app/mount.js';
 import { BootMessage } from '../app/boot-message.js';
 import { createAgentConsole } from './agent-console.js';
 import { createAlerts } from './alerts.js';
@@ -11,16 +11,8 @@ import { SignIn } from './sign-in.js';
 import '../app/console.css';
 
 /** The agent console: sign in (locally: pick an agent), then the live work list and the open conversation. */
-const root = document.getElementById('app')!;
 applyStoredTheme();
-
-let mounted = false;
-/** Renders into the page; the first time, the static "Loading…" goes (Preact would keep it). */
-function mount(vnode: VNode): void {
-  if (!mounted) root.replaceChildren();
-  mounted = true;
-  render(vnode, root);
-}
+const mount = pageMount();
 
 async function boot(): Promise<void> {
   let config: ConsoleConfig;

@@ -1,23 +1,15 @@
-import { render, type VNode } from 'preact';
 import { BootMessage } from '../app/boot-message.js';
 import { loadConsoleConfig, type ConsoleConfig } from '../app/config.js';
 import { oidcSession } from '../app/oidc-session.js';
 import { canSupervise, localSession, rememberedIdentity, type Session } from '../app/session.js';
 import { applyStoredTheme } from '../app/theme.js';
+import { pageMount } from '../app/mount.js';
 import { createSupervision, SupervisorApp } from './supervisor-view.js';
 import '../app/console.css';
 
 /** The supervisor view (role supervisor or admin): queues and agents, live. */
-const root = document.getElementById('app')!;
 applyStoredTheme();
-
-let mounted = false;
-/** Renders into the page; the first time, the static "Loading…" goes (Preact would keep it). */
-function mount(vnode: VNode): void {
-  if (!mounted) root.replaceChildren();
-  mounted = true;
-  render(vnode, root);
-}
+const mount = pageMount();
 
 async function boot(): Promise<void> {
   let config: ConsoleConfig;
