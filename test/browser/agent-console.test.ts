@@ -86,6 +86,9 @@ describe('agent console', () => {
     await expect.poll(() => inboxOf('+15550170001'), { timeout: 5_000 }).toContainEqual(
       expect.objectContaining({ direction: 'out', text: 'Sorry about that: I am sending a new one today.' }),
     );
+    // Its delivery status follows: the receiver's 2xx makes it delivered, pushed as a `delivery` frame.
+    const sent = history.getByRole('listitem').filter({ hasText: 'Sorry about that: I am sending a new one today.' });
+    await expect.poll(() => sent.innerText(), { timeout: 5_000 }).toMatch(/Delivered/);
     await screenshot(page, 'agent-replied');
 
     await page.getByRole('button', { name: 'Close', exact: true }).click();
