@@ -21,12 +21,13 @@ beforeAll(async () => {
     startStack({
       // Each test has its own queue, so customers reach the agents the test expects; the customer
       // page writes to `default`.
-      queues: { default: { slaSeconds: 300 }, 'desk-a': { slaSeconds: 300 }, 'desk-sla': { slaSeconds: 600 } },
+      queues: { default: { slaSeconds: 300 }, 'desk-a': { slaSeconds: 300 }, 'desk-sla': { slaSeconds: 600 }, 'desk-keys': { slaSeconds: 300 } },
       agents: [
         { id: 'ana', name: 'Ana Lima', queues: ['desk-a'], preferredConcurrency: 2, maxLoad: 3 },
         { id: 'ben', name: 'Ben Okafor', queues: ['default'], preferredConcurrency: 1, maxLoad: 3 },
         { id: 'cy', name: 'Cy Tanaka', queues: ['default'], preferredConcurrency: 1, maxLoad: 3 },
         { id: 'dee', name: 'Dee Novak', queues: ['desk-sla'], preferredConcurrency: 2, maxLoad: 3 },
+        { id: 'eli', name: 'Eli Brandt', queues: ['desk-keys'], preferredConcurrency: 2, maxLoad: 3 },
       ],
       // No outboundUrl: the local stack delivers replies to the customer page's inbox.
       channels: { generic: { secret } },
@@ -153,6 +154,51 @@ describe('agent console', () => {
     await cyHistory.getByText('12 Harbour Street, Leith').waitFor();
     await screenshot(cy.page, 'agent-transferred-in');
     await Promise.all([ben.context.close(), cy.context.close(), customer.context.close()]);
+  });
+
+  it('works from the keyboard: j/k move, Enter opens, r replies, e closes, ? lists the keys; nothing fires while typing or with Alt', async () => {
+    const { page, context } = await onlineAgent('Eli Brandt');
+    expect((await customerWrites('+15550170005', 'Oona Berg', 'Where is my refund?', 'desk-keys')).status).toBe(202);
+    await workListRow(page, 'Oona Berg').waitFor({ timeout: 5_000 });
+    expect((await customerWrites('+15550170006', 'Pavel Horak', 'Can I pay by invoice?', 'desk-keys')).status).toBe(202);
+    await workListRow(page, 'Pavel Horak').waitFor({ timeout: 5_000 });
+    const focusedRow = () => page.evaluate(() => document.activeElement?.closest('li')?.textContent ?? '');
+    // The list in Tide's order: the first to write waits longest, so it comes first.
+    const rows = page.getByRole('list', { name: 'Work list' }).getByRole('listitem');
+    const first = (await rows.first().innerText()).includes('Oona Berg') ? 'Oona Berg' : 'Pavel Horak';
+    const second = first === 'Oona Berg' ? 'Pavel Horak' : 'Oona Berg';
+
+    await page.locator('body').press('j');
+    expect(await focusedRow()).toContain(first);
+    await page.keyboard.press('j');
+    expect(await focusedRow()).toContain(second);
+    await page.keyboard.press('Alt+k'); // no Alt+letter shortcuts
+    expect(await focusedRow()).toContain(second);
+    await page.keyboard.press('k');
+    expect(await focusedRow()).toContain(first);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: first, exact: true }).waitFor({ timeout: 5_000 });
+
+    await page.keyboard.press('r');
+    const reply = page.getByRole('textbox', { name: 'Reply' });
+    expect(await reply.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('just a moment, je kijk even'); // j, k and e typed are text, not shortcuts
+    expect(await reply.inputValue()).toBe('just a moment, je kijk even');
+    expect(await workListRow(page, first).count()).toBe(1);
+    await reply.fill('');
+
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.innerText()).toMatch(/Next conversation/);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+
+    await page.keyboard.press('e');
+    await workListRow(page, first).waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await workListRow(page, second).count()).toBe(1);
+    await context.close();
   });
 
   it('counts the SLA down with the page clock, and shows due-soon and breached in words and icon, not colour alone', async () => {
