@@ -10,7 +10,9 @@ export function violations(r: PolicyResult): string[] {
   const d = r.diagnostics;
   const out: string[] = [];
   const rule = (count: number, what: string) => {
-    if (count > 0) out.push(`${what}: ${count}`);
+    // A count the run failed to keep is no evidence that nothing broke.
+    if (typeof count !== 'number' || !Number.isFinite(count)) out.push(`${what}: not counted (${String(count)})`);
+    else if (count > 0) out.push(`${what}: ${count}`);
   };
   rule(c.overMax, 'capacity overrun: active above maxLoad');
   rule(c.overPreferredUnexplained, 'capacity overrun: active above preferred, not explained by reactivations');
@@ -25,4 +27,16 @@ export function violations(r: PolicyResult): string[] {
   rule(d.domainErrors, 'domain errors (exceptions other than TideError)');
   rule(d.followUps.unmarkedRecords, 'simulator bookkeeping: stream records on a table no write was seen for');
   return out;
+}
+
+/**
+ * What `npm run simulate` prints on stderr, and then exits 1, when any policy broke a rule
+ * (`broken`: each policy's violations, prefixed with its label); undefined when none did.
+ */
+export function failureReport(broken: readonly string[], resultsFile: string): string | undefined {
+  if (broken.length === 0) return undefined;
+  return [
+    `FAILED: ${broken.length} invariant${broken.length === 1 ? '' : 's'} broken (evidence: diagnostics.evidence of each policy in ${resultsFile}):`,
+    ...broken.map((b) => `  ${b}`),
+  ].join('\n');
 }

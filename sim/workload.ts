@@ -55,9 +55,9 @@ export interface WorkloadOptions {
 export interface Workload {
   options: WorkloadOptions;
   /**
-   * The virtual day starts here (UTC). `generateWorkload` gives a fixed date; a run replaces it
-   * with `virtualDayStart(now)`, since DynamoDB Local expires TTL'd rows by the wall clock.
-   * Nothing in the workload depends on the date.
+   * The virtual day starts here (UTC): a fixed date, in the past. Nothing depends on the date, and
+   * the simulator's tables have TTL off, so DynamoDB Local (which expires items by the wall clock)
+   * deletes nothing under it.
    */
   dayStart: string;
   dayMs: number;
@@ -154,16 +154,6 @@ export function generateWorkload(options: Partial<WorkloadOptions> = {}): Worklo
     customers: arrivals.map((t, i) => customer(people, i, t, o.mix)),
     agents: agentShifts(o.agents, dayMs, o.shiftFraction),
   };
-}
-
-/**
- * When a run's virtual day starts: 08:00 UTC on the day after `now`, so that every virtual time is
- * later than the wall clock (DynamoDB Local deletes items past their TTL by the wall clock, and
- * the connection rows carry one).
- */
-export function virtualDayStart(now: Date): string {
-  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 8);
-  return new Date(day).toISOString();
 }
 
 /** Counts by type, for the report and the tests. */

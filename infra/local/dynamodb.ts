@@ -97,11 +97,22 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
   };
 }
 
+export interface CreateTablesOptions {
+  /**
+   * Turn on TTL where the table declares it, as deployed (default). DynamoDB Local deletes expired
+   * items by the wall clock, within seconds of expiry, so code on a virtual clock (the simulator,
+   * domain tests) passes `false`: rows whose expiry is computed from virtual time would otherwise
+   * vanish under it whenever that time lies in the past. Nothing in Tide depends on the deletion
+   * (DynamoDB only promises it eventually): where an expiry matters, it is checked on read.
+   */
+  timeToLive?: boolean;
+}
+
 /**
  * Creates every Tide table under `prefix` and returns the environment variables that point the
  * handlers at them (the same variables the CDK stack sets).
  */
-export async function createTables(endpoint: string, prefix: string): Promise<Record<string, string>> {
+export async function createTables(endpoint: string, prefix: string, options: CreateTablesOptions = {}): Promise<Record<string, string>> {
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
   const env: Record<string, string> = {};
   try {
@@ -109,7 +120,7 @@ export async function createTables(endpoint: string, prefix: string): Promise<Re
       tables.map(async (def) => {
         const name = `${prefix}${def.id}`;
         await client.send(new CreateTableCommand(createTableInput(def, name)));
-        if (def.timeToLiveAttribute) {
+        if (def.timeToLiveAttribute && options.timeToLive !== false) {
           await client.send(
             new UpdateTimeToLiveCommand({
               TableName: name,

@@ -30,9 +30,9 @@ if (lag) decorateNewClients((client) => installIndexLag(client, lag));
 export const indexLag = lag;
 
 /**
- * A clock tests move by hand. It starts at the next whole hour from now, not at a fixed date:
- * DynamoDB Local expires TTL items (connections) by the wall clock, so a virtual time in the past
- * would make them vanish under the test.
+ * A clock tests move by hand, starting at the next whole hour from now. Its tables have TTL off
+ * (`createTestDeps`): DynamoDB Local deletes expired items by the wall clock, and rows whose
+ * expiry this clock sets must not depend on how the two clocks happen to line up.
  */
 export class ManualClock implements Clock {
   constructor(private current = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000)) {}
@@ -153,7 +153,8 @@ const allKinds: ReadonlyArray<FollowUp['kind']> = [...consumerKinds.work, ...con
 /** Domain dependencies on fresh tables in the run's DynamoDB Local, with a manual clock. */
 export async function createTestDeps(input: TideConfigInput, http?: HttpSend, options: { indexLag?: IndexLagOptions } = {}): Promise<TestDeps> {
   const endpoint = inject('dynamodbEndpoint');
-  const env = await createTables(endpoint, `t${randomBytes(4).toString('hex')}-`);
+  // TTL off: connection and request-log rows expire by the manual clock here, never by the wall clock.
+  const env = await createTables(endpoint, `t${randomBytes(4).toString('hex')}-`, { timeToLive: false });
   const full = { ...env, [environment.dynamodbEndpoint]: endpoint, AWS_REGION: 'us-east-1' };
   const config = parseConfig(input);
   const clock = new ManualClock();

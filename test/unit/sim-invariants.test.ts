@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { violations } from '../../sim/invariants.js';
+import { failureReport, violations } from '../../sim/invariants.js';
 import { computeMetrics, dayTime, relativeTimes, type MetricsInput, type PolicyResult } from '../../sim/metrics.js';
 import { policies } from '../../sim/policies.js';
 import { generateWorkload } from '../../sim/workload.js';
@@ -58,6 +58,41 @@ describe('sim invariants', () => {
     expect(broken[0]).toMatch(/active above maxLoad: 2$/);
     expect(broken.join('\n')).toMatch(/missed push.*: 1/);
     expect(broken.join('\n')).toMatch(/lost wake-up.*: 3/);
+  });
+
+  it.each([
+    ['a missed push', (r: PolicyResult) => void (r.diagnostics.missedPushes = 1), /^missed push: .*: 1$/],
+    ['an idle agent with free capacity while work is queued', (r: PolicyResult) => void (r.diagnostics.floor.idleWithCapacity = 1), /^lost wake-up: .*: 1$/],
+    ['work the sweep had to assign', (r: PolicyResult) => void (r.diagnostics.sweepAssigned = 2), /^lost wake-up: the sweep found work to assign: 2$/],
+    ['active above maxLoad', (r: PolicyResult) => void (r.metrics.capacity.overMax = 1), /^capacity overrun: active above maxLoad: 1$/],
+    ['active above preferred, unexplained', (r: PolicyResult) => void (r.metrics.capacity.overPreferredUnexplained = 1), /^capacity overrun: .*preferred.*: 1$/],
+    ['counter drift', (r: PolicyResult) => void (r.metrics.capacity.counterDrift = 3), /^counter drift: .*: 3$/],
+  ])('%s alone breaks the run', (_what, breakIt, expected) => {
+    const r = cleanResult();
+    breakIt(r);
+    const broken = violations(r);
+    expect(broken).toHaveLength(1);
+    expect(broken[0]).toMatch(expected);
+  });
+
+  it('a count the run did not keep breaks it too', () => {
+    const r = cleanResult();
+    (r.diagnostics as { missedPushes?: number }).missedPushes = undefined;
+    r.metrics.capacity.counterDrift = Number.NaN;
+    expect(violations(r)).toEqual([
+      "counter drift: the agent's active/holds disagree with its conversations: not counted (NaN)",
+      'missed push: an idle agent found work only by re-reading its list: not counted (undefined)',
+    ]);
+  });
+
+  it('the failure report names every broken rule and where the evidence is; none when nothing broke', () => {
+    expect(failureReport([], '/tmp/tide-sim/latest.json')).toBeUndefined();
+    const report = failureReport(['B smart capacity, FIFO: missed push: an idle agent found work only by re-reading its list: 35', 'C Tide (defaults): counter drift: x: 1'], '/tmp/tide-sim/latest.json');
+    expect(report!.split('\n')).toEqual([
+      'FAILED: 2 invariants broken (evidence: diagnostics.evidence of each policy in /tmp/tide-sim/latest.json):',
+      '  B smart capacity, FIFO: missed push: an idle agent found work only by re-reading its list: 35',
+      '  C Tide (defaults): counter drift: x: 1',
+    ]);
   });
 
   it('KPIs are measurements, not failures', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fifoPriority, policies, policyConfig } from '../../sim/policies.js';
-import { agentShifts, arrivalRate, generateWorkload, virtualDayStart, workloadMix } from '../../sim/workload.js';
+import { agentShifts, arrivalRate, generateWorkload, workloadMix } from '../../sim/workload.js';
 
 describe('sim workload', () => {
   it('is deterministic given the seed, and changes with it', () => {
@@ -79,13 +79,5 @@ describe('sim workload', () => {
     expect(b!.priority).toMatchObject(fifoPriority);
     expect(b!.agents[0]).toMatchObject({ preferredConcurrency: 3, maxLoad: 5 });
     expect(c!.priority).toMatchObject({ responsivenessWeight: 0.5, priorityStepSeconds: 300, staleAfterSeconds: 3600 });
-  });
-
-  it('starts the virtual day after the wall clock: 08:00 UTC the next day', () => {
-    expect(virtualDayStart(new Date('2026-12-01T19:12:00Z'))).toBe('2026-12-02T08:00:00.000Z');
-    expect(virtualDayStart(new Date('2026-12-31T23:59:59Z'))).toBe('2027-01-01T08:00:00.000Z');
-    expect(virtualDayStart(new Date('2026-12-01T00:00:00Z'))).toBe('2026-12-02T08:00:00.000Z');
-    const now = new Date();
-    expect(Date.parse(virtualDayStart(now))).toBeGreaterThan(now.getTime());
   });
 });
