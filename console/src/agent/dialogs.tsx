@@ -123,14 +123,7 @@ export function FollowUpDialog({ app, conversationId, open, onClose }: { app: Ag
             {error}
           </p>
         )}
-        <div class="modal-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={!app.live.value || custom === ''}>
-            Set follow-up
-          </button>
-        </div>
+        <SubmitOrCancel label="Set follow-up" disabled={!app.live.value || custom === ''} onCancel={onClose} />
       </form>
     </Modal>
   );
@@ -217,15 +210,22 @@ export function TransferDialog({
             {error}
           </p>
         )}
-        <div class="modal-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={!app.live.value}>
-            Hand over
-          </button>
-        </div>
+        <SubmitOrCancel label="Hand over" disabled={!app.live.value} onCancel={onClose} />
       </form>
     </Modal>
+  );
+}
+
+/** A dialog form's buttons: Cancel, and the submit that does what the dialog is for. */
+function SubmitOrCancel({ label, disabled, onCancel }: { label: string; disabled: boolean; onCancel: () => void }) {
+  return (
+    <div class="modal-actions">
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" class="primary" disabled={disabled}>
+        {label}
+      </button>
+    </div>
   );
 }

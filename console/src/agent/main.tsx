@@ -1,5 +1,5 @@
-import { loadConsoleConfig, type ConsoleConfig } from '../app/config.js';
-import { oidcSession } from '../app/oidc-session.js';
+import { bootPage } from '../app/boot.js';
+import type { ConsoleConfig } from '../app/config.js';
 import { localSession, localSignInAgents, rememberedIdentity, type Identity, type Session } from '../app/session.js';
 import { applyStoredTheme } from '../app/theme.js';
 import { pageMount } from '../app/mount.js';
@@ -15,20 +15,14 @@ applyStoredTheme();
 const mount = pageMount();
 
 async function boot(): Promise<void> {
-  let config: ConsoleConfig;
-  try {
-    config = await loadConsoleConfig();
-  } catch (error) {
-    return mount(<BootMessage title="The console cannot start" text={(error as Error).message} />);
-  }
-  if (config.auth.mode === 'oidc') {
-    const start = await oidcSession(config);
-    if ('redirecting' in start) return;
-    if ('signIn' in start) return mount(<BootMessage title="Sign in to Tide" text={start.failed ?? "Your organisation's identity provider signs you in."} action={{ label: 'Sign in', run: start.signIn }} />);
-    if (start.session.identity.role !== 'agent') {
-      return mount(<BootMessage title="The agent console is for agents" text={`${start.session.identity.name} is signed in as ${start.session.identity.role}.`} link={{ label: 'Open the supervisor view', href: '/supervisor' }} />);
+  const booted = await bootPage(mount, 'The console cannot start');
+  if (!booted) return;
+  const { config, oidc } = booted;
+  if (oidc) {
+    if (oidc.identity.role !== 'agent') {
+      return mount(<BootMessage title="The agent console is for agents" text={`${oidc.identity.name} is signed in as ${oidc.identity.role}.`} link={{ label: 'Open the supervisor view', href: '/supervisor' }} />);
     }
-    return void startConsole(config, start.session);
+    return void startConsole(config, oidc);
   }
   const identity = rememberedIdentity();
   if (identity?.role === 'agent') return startLocal(config, identity);

@@ -1,6 +1,5 @@
 import { BootMessage } from '../app/boot-message.js';
-import { loadConsoleConfig, type ConsoleConfig } from '../app/config.js';
-import { oidcSession } from '../app/oidc-session.js';
+import { bootPage } from '../app/boot.js';
 import { canSupervise, localSession, rememberedIdentity, type Session } from '../app/session.js';
 import { applyStoredTheme } from '../app/theme.js';
 import { pageMount } from '../app/mount.js';
@@ -12,19 +11,12 @@ applyStoredTheme();
 const mount = pageMount();
 
 async function boot(): Promise<void> {
-  let config: ConsoleConfig;
-  try {
-    config = await loadConsoleConfig();
-  } catch (error) {
-    return mount(<BootMessage title="The supervisor view cannot start" text={(error as Error).message} />);
-  }
+  const booted = await bootPage(mount, 'The supervisor view cannot start');
+  if (!booted) return;
+  const { config, oidc } = booted;
   let session: Session;
-  if (config.auth.mode === 'oidc') {
-    const start = await oidcSession(config);
-    if ('redirecting' in start) return;
-    if ('signIn' in start) return mount(<BootMessage title="Sign in to Tide" text={start.failed ?? "Your organisation's identity provider signs you in."} action={{ label: 'Sign in', run: start.signIn }} />);
-    session = start.session;
-  } else {
+  if (oidc) session = oidc;
+  else {
     const identity = rememberedIdentity();
     if (!identity) return mount(<BootMessage title="Sign in first" text="The supervisor view needs a supervisor or admin sign-in." link={{ label: 'Go to sign-in', href: '/' }} />);
     session = localSession(config, identity);
