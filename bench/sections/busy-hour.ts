@@ -194,6 +194,8 @@ export interface BusyHourStep {
     writeUnits: number;
     perInbound: { calls: number; failures: number; readUnits: number; writeUnits: number };
     byHandlerPerInbound: Record<string, { calls: number; failures: number; readUnits: number; writeUnits: number }>;
+    /** `handler Operation` → the same figures: where each handler's calls go. */
+    byHandlerOperationPerInbound: Record<string, { calls: number; failures: number; readUnits: number; writeUnits: number }>;
     byCommandPerInbound: Record<string, { calls: number; failures: number; readUnits: number; writeUnits: number }>;
   };
   sqsPerInbound: Record<string, number>;
@@ -855,6 +857,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
         perInbound: perTally(ddb),
         byHandlerPerInbound: Object.fromEntries(Object.entries(ddb.byHandler ?? {}).map(([h, t]) => [h, perTally(t)])),
         byCommandPerInbound: Object.fromEntries(Object.entries(ddb.byCommand).map(([c, t]) => [c, perTally(t)])),
+        byHandlerOperationPerInbound: Object.fromEntries(Object.entries(ddb.byHandlerOperation ?? {}).map(([c, t]) => [c, perTally(t)])),
       },
       sqsPerInbound: Object.fromEntries(Object.entries(sqs).map(([k, v]) => [k, per(v)])),
       sqsCallsPerInbound: per(sum(sqs)),

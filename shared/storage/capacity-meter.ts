@@ -26,6 +26,8 @@ export interface CapacitySnapshot extends CommandTally {
   byCommand: Record<string, CommandTally>;
   /** By the handler whose invocation made the call, when the host says (`attributeTo`). */
   byHandler: Record<string, CommandTally>;
+  /** By handler and operation (`work-changes BatchGetItem`): where a handler's calls go. */
+  byHandlerOperation: Record<string, CommandTally>;
   /** By table and by index (`table` or `table/index`), when the response breaks it down (`INDEXES`). */
   byTarget: Record<string, UnitTally>;
 }
@@ -49,10 +51,11 @@ const key = Symbol.for('tide.capacityMeter');
 type Store = {
   commands: Map<string, CommandTally>;
   handlers: Map<string, CommandTally>;
+  handlerOperations: Map<string, CommandTally>;
   targets: Map<string, UnitTally>;
   attribution?: () => string | undefined;
 };
-const store = ((globalThis as Record<symbol, unknown>)[key] ??= { commands: new Map(), handlers: new Map(), targets: new Map() }) as Store;
+const store = ((globalThis as Record<symbol, unknown>)[key] ??= { commands: new Map(), handlers: new Map(), handlerOperations: new Map(), targets: new Map() }) as Store;
 
 const tallyIn = (map: Map<string, CommandTally>, name: string): CommandTally => {
   let tally = map.get(name);
@@ -62,7 +65,7 @@ const tallyIn = (map: Map<string, CommandTally>, name: string): CommandTally => 
 /** The tallies a call adds to: its operation's, and its handler's when known. */
 const talliesOf = (operation: string): CommandTally[] => {
   const handler = store.attribution?.();
-  return [tallyIn(store.commands, operation), ...(handler ? [tallyIn(store.handlers, handler)] : [])];
+  return [tallyIn(store.commands, operation), ...(handler ? [tallyIn(store.handlers, handler), tallyIn(store.handlerOperations, `${handler} ${operation}`)] : [])];
 };
 
 /** Lets the host (the local stack) say which handler invocation is running, for `byHandler`. */
@@ -118,6 +121,7 @@ export function recordFailure(operation: string): void {
 export function snapshot(): CapacitySnapshot {
   const byCommand: Record<string, CommandTally> = {};
   const byHandler: Record<string, CommandTally> = Object.fromEntries([...store.handlers].map(([h, t]) => [h, { ...t }]));
+  const byHandlerOperation: Record<string, CommandTally> = Object.fromEntries([...store.handlerOperations].map(([h, t]) => [h, { ...t }]));
   const byTarget: Record<string, UnitTally> = {};
   for (const [target, t] of store.targets) byTarget[target] = { ...t };
   const total: CommandTally = { calls: 0, failures: 0, readUnits: 0, writeUnits: 0 };
@@ -128,7 +132,7 @@ export function snapshot(): CapacitySnapshot {
     total.readUnits += t.readUnits;
     total.writeUnits += t.writeUnits;
   }
-  return { ...total, byCommand, byHandler, byTarget };
+  return { ...total, byCommand, byHandler, byHandlerOperation, byTarget };
 }
 
 /** `after - before`, operation by operation. */
@@ -144,22 +148,28 @@ export function difference(after: CapacitySnapshot, before: CapacitySnapshot): C
     const d = minus(t, before.byCommand[operation]);
     if (d.calls) byCommand[operation] = d;
   }
-  const byHandler: Record<string, CommandTally> = {};
-  for (const [handler, t] of Object.entries(after.byHandler ?? {})) {
-    const d = minus(t, before.byHandler?.[handler]);
-    if (d.calls) byHandler[handler] = d;
-  }
+  const byKey = (a: Record<string, CommandTally> | undefined, b: Record<string, CommandTally> | undefined) => {
+    const out: Record<string, CommandTally> = {};
+    for (const [k, t] of Object.entries(a ?? {})) {
+      const d = minus(t, b?.[k]);
+      if (d.calls) out[k] = d;
+    }
+    return out;
+  };
+  const byHandler = byKey(after.byHandler, before.byHandler);
+  const byHandlerOperation = byKey(after.byHandlerOperation, before.byHandlerOperation);
   const byTarget: Record<string, UnitTally> = {};
   for (const [target, t] of Object.entries(after.byTarget)) {
     const b = before.byTarget[target];
     const d = { readUnits: t.readUnits - (b?.readUnits ?? 0), writeUnits: t.writeUnits - (b?.writeUnits ?? 0) };
     if (d.readUnits || d.writeUnits) byTarget[target] = d;
   }
-  return { ...minus(after, before), byCommand, byHandler, byTarget };
+  return { ...minus(after, before), byCommand, byHandler, byHandlerOperation, byTarget };
 }
 
 export function resetMeter(): void {
   store.commands.clear();
   store.handlers.clear();
+  store.handlerOperations.clear();
   store.targets.clear();
 }
