@@ -7,6 +7,7 @@
  *   --messages N   messages in the closed-loop latency run (default 300, quick 60)
  *   --only 1,3     run only these sections (5 = the busy hour)
  *   --rates 20,50  the busy hour's offered rates, msg/s (default 20,50,100; quick 20,50)
+ *   --faults PLAN  the busy hour on a bad day: TIDE_FAULTS for its stacks ("busy", or "throttle=0.05,…")
  *   --out DIR      where latest.json and latest.txt go (default: <tmpdir>/tide-bench/<timestamp>/)
  *
  * Figures are printed, not asserted; the run fails (exit 1) when a section cannot run or when an
@@ -17,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { faultPlanFromEnv } from '../infra/local/fault-injection.js';
 
 // The AWS SDK warns once per client that it will want Node 22 next year; that is known (README).
 const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
@@ -32,7 +34,7 @@ const invokedFrom = process.env.INIT_CWD ?? process.cwd();
 process.chdir(projectRoot);
 
 function parseArgs(argv: string[]) {
-  const args = { seed: 1, quick: false, messages: undefined as number | undefined, only: [1, 2, 3, 4, 5], out: undefined as string | undefined, rates: undefined as number[] | undefined };
+  const args = { seed: 1, quick: false, messages: undefined as number | undefined, only: [1, 2, 3, 4, 5], out: undefined as string | undefined, rates: undefined as number[] | undefined, faults: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -45,15 +47,17 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith('--messages')) args.messages = Number(value());
     else if (a.startsWith('--only')) args.only = value().split(',').map(Number);
     else if (a.startsWith('--rates')) args.rates = value().split(',').map(Number);
+    else if (a.startsWith('--faults')) args.faults = value();
     else if (a.startsWith('--out')) args.out = resolve(invokedFrom, value());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--seed N] [--messages N] [--only 1,2,3,4,5] [--rates 20,50,100] [--out DIR]');
+      console.log('usage: npm run bench -- [--quick] [--seed N] [--messages N] [--only 1,2,3,4,5] [--rates 20,50,100] [--faults PLAN] [--out DIR]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
   if (args.only.some((n) => ![1, 2, 3, 4, 5].includes(n))) throw new Error('--only takes section numbers 1 to 5');
   if (args.rates?.some((r) => !(r > 0))) throw new Error('--rates takes positive msg/s, comma-separated');
+  if (args.faults !== undefined) faultPlanFromEnv(args.faults); // refuses a plan it cannot read, before any stack starts
   if (args.messages !== undefined && !(Number.isInteger(args.messages) && args.messages > 0)) throw new Error('--messages must be a positive integer');
   return args;
 }
@@ -131,7 +135,7 @@ await section(3, 'routing', () => runRouting({ seed: args.seed, quick: args.quic
 const { runBundles, printBundles } = await import('./sections/bundles.js');
 await section(4, 'bundles', () => runBundles({ projectRoot, log }), printBundles);
 const { runBusyHour, printBusyHour } = await import('./sections/busy-hour.js');
-await section(5, 'busyHour', () => runBusyHour({ seed: args.seed, quick: args.quick, projectRoot, log, rates: args.rates }), printBusyHour, (r) => r.failed);
+await section(5, 'busyHour', () => runBusyHour({ seed: args.seed, quick: args.quick, projectRoot, log, rates: args.rates, faults: args.faults }), printBusyHour, (r) => r.failed);
 
 const seconds = Math.round((Date.now() - started) / 1000);
 (results.meta as Record<string, unknown>).seconds = seconds;

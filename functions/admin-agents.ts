@@ -6,6 +6,7 @@ import { bearerIdentity, requireRole } from '../shared/auth/http-bearer.js';
 import { errorResponse, json } from '../shared/contract/http-responses.js';
 import { environment } from '../shared/runtime/environment.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+import { observed } from '../shared/runtime/observed.js';
 
 const deps = depsFromEnv();
 const verify = agentTokenVerifier(tokenSettingsFromEnv());
@@ -17,7 +18,7 @@ const closeConnection = managementEndpoint ? managementApiCloser(managementEndpo
  * or update, 201 or 200) and `DELETE` of `/v1/admin/agents/{agentId}`. Changes take effect at
  * once: routing follows the Agents table's stream.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = observed(deps, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     requireRole(await bearerIdentity(verify, event.headers), ['admin']);
     const agentId = event.pathParameters?.agentId ?? '';
@@ -36,4 +37,4 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

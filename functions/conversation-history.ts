@@ -4,6 +4,7 @@ import { bearerIdentity } from '../shared/auth/http-bearer.js';
 import { errorResponse, json } from '../shared/contract/http-responses.js';
 import { historyQuery, readHistory } from '../shared/conversation/history.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+import { observed } from '../shared/runtime/observed.js';
 
 const deps = depsFromEnv();
 const verify = agentTokenVerifier(tokenSettingsFromEnv());
@@ -13,7 +14,7 @@ const verify = agentTokenVerifier(tokenSettingsFromEnv());
  * oldest first, for its agent or any supervisor or admin. The token is verified here, not by an
  * API Gateway authorizer, so the local stack and AWS run the same check.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = observed(deps, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const reader = await bearerIdentity(verify, event.headers);
     const conversationId = event.pathParameters?.conversationId ?? '';
@@ -22,4 +23,4 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

@@ -4,6 +4,7 @@ import { webhookRequestOf } from '../shared/channels/webhook-event.js';
 import { errorResponse, json } from '../shared/contract/http-responses.js';
 import { receiveMessage } from '../shared/conversation/receive-message.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+import { observed } from '../shared/runtime/observed.js';
 
 const deps = depsFromEnv();
 
@@ -11,7 +12,7 @@ const deps = depsFromEnv();
  * `POST /v1/messages`: the generic channel's webhook (DESIGN §4). Unlike the providers' webhooks
  * it carries exactly one message and answers with its ids (202, or 200 for a duplicate).
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = observed(deps, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const { items } = await genericChannel.parseWebhook(deps, webhookRequestOf(event));
     const [item] = items;
@@ -21,4 +22,4 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

@@ -3,6 +3,7 @@ import { connectAgent } from '../shared/agent/connect.js';
 import type { Role } from '../shared/agent/connections.js';
 import { errorResponse } from '../shared/contract/http-responses.js';
 import { depsFromEnv } from '../shared/runtime/lambda-deps.js';
+import { observed } from '../shared/runtime/observed.js';
 
 const deps = depsFromEnv();
 
@@ -11,7 +12,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 };
 
 /** `$connect`: runs after the authorizer accepted the token; registers the connection. */
-export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResultV2> => {
+export const handler = observed(deps, async (event: ConnectEvent): Promise<APIGatewayProxyResultV2> => {
   const { agentId, role } = event.requestContext.authorizer ?? {};
   if (!agentId || !role) return { statusCode: 401 };
   try {
@@ -20,4 +21,4 @@ export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResul
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

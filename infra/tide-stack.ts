@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,10 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct, Node } from 'constructs';
 import { z } from 'zod';
 import { buildConsoleSync } from '../console/build.js';
-import { channelSecretFields } from '../shared/channels/secrets.js';
+import { defaultAlgorithms, verifiableAlgorithms, type VerifiableAlgorithm } from '../shared/auth/agent-token.js';
+import { channelSecretFields, defaultSecretGraceSeconds } from '../shared/channels/secrets.js';
 import type { ProviderName } from '../shared/conversation/model.js';
-import { parseConfig, type TideConfig } from '../shared/config/schema.js';
+import { parseConfig, type TideConfig, type TideConfigInput } from '../shared/config/schema.js';
 import {
   deliveryQueue,
   deploymentHandlers,
@@ -39,6 +40,7 @@ import {
 import { AgentSeeding } from './constructs/agent-seeding.js';
 import { AgentSocketApi } from './constructs/agent-socket-api.js';
 import { Alarms } from './constructs/alarms.js';
+import { alarmThresholdsFromContext, Observability } from './constructs/observability.js';
 import { ChangeStreams } from './constructs/change-streams.js';
 import { PublicHttpApi } from './constructs/public-http-api.js';
 import { importChannelSecret } from './constructs/channel-secret.js';
@@ -46,6 +48,14 @@ import { logicalIdIgnoringConcerns } from './constructs/concern.js';
 import { ConsoleSite } from './constructs/console-site.js';
 import { JobQueues } from './constructs/job-queues.js';
 import { Sweep } from './constructs/sweep.js';
+import {
+  aboveAccountQuota,
+  defaultHttpThrottling,
+  defaultWebSocketThrottling,
+  httpRouteKey,
+  throttlingWith,
+  type StageThrottling,
+} from './constructs/throttling.js';
 import { TideFunction } from './constructs/tide-function.js';
 import { TideTables, type TableAccess } from './constructs/tide-tables.js';
 import { Timers } from './constructs/timers.js';
@@ -63,10 +73,20 @@ export interface AuthSettings {
   audience: string;
   jwksUrl: string;
   roleClaim: string;
+  /** The only signature algorithms accepted (shared/auth/agent-token.ts `verifiableAlgorithms`). */
+  algorithms: readonly VerifiableAlgorithm[];
 }
 
 export interface TideSettings {
+  /** Context `tide:stage`: which environment this is (`dev` unless said). */
+  stage: string;
+  /** Every stage but `dev` is a production stage: it must be configured for real (`refuseUnworkable`). */
+  production: boolean;
+  /** Context `tide:stackName`: `Tide` for dev, `Tide-<stage>` for other stages unless said. */
+  stackName: string;
   config: TideConfig;
+  /** True when stage dev had no tide:config nor tide:configFile and `exampleConfig` is in use. */
+  configIsExample: boolean;
   auth: AuthSettings;
   /** True when `tide:auth` was absent and the placeholders below are in use. */
   authIsPlaceholder: boolean;
@@ -80,6 +100,14 @@ export interface TideSettings {
   console: ConsoleSettings;
   /** True when `tide:console` was absent and the placeholder client id is in use. */
   consoleIsPlaceholder: boolean;
+  /** Context `tide:httpThrottle`, over `defaultHttpThrottling`. */
+  httpThrottling: StageThrottling;
+  /** Context `tide:webSocketThrottle`, over `defaultWebSocketThrottling`. */
+  webSocketThrottling: StageThrottling;
+  /** Context `tide:consoleWebAclArn`: a WAF web ACL (scope CLOUDFRONT) in front of the console. */
+  consoleWebAclArn?: string;
+  /** Context `tide:secretRotationGraceHours`, in seconds: how long a rotated-out channel secret still verifies. */
+  secretGraceSeconds: number;
 }
 
 /**
@@ -107,6 +135,7 @@ export const placeholderAuth: AuthSettings = {
   audience: 'tide-auth-not-configured',
   jwksUrl: 'https://example.invalid/.well-known/jwks.json',
   roleClaim: 'role',
+  algorithms: defaultAlgorithms,
 };
 
 const authContextSchema = z.strictObject({
@@ -114,7 +143,104 @@ const authContextSchema = z.strictObject({
   audience: z.string().min(1),
   jwksUrl: z.url({ protocol: /^https$/ }),
   roleClaim: z.string().min(1).default('role'),
+  algorithms: z
+    .array(
+      z.string().refine((a) => (verifiableAlgorithms as readonly string[]).includes(a), {
+        message: `an algorithm is one of ${verifiableAlgorithms.join(', ')} (never none or HS*: a JWKS publishes public keys only)`,
+      }),
+    )
+    .min(1)
+    .default([...defaultAlgorithms])
+    .transform((list) => [...new Set(list)] as VerifiableAlgorithm[]),
 });
+
+/** The stage that synthesizes without an identity provider and with `exampleConfig`; every other is production. */
+export const developmentStage = 'dev';
+const stageName = /^[a-z][a-z0-9-]{0,30}$/;
+const stackName = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * What stage dev deploys when no configuration is given, so `cdk synth` works on a fresh clone:
+ * one queue, one agent, the generic channel keyed by a Secrets Manager secret (named, never
+ * implied: create it before deploying). Other stages have no default.
+ */
+export const exampleConfig = {
+  agents: [{ id: 'alice', name: 'Alice', queues: ['default'] }],
+  channels: { generic: { secretId: 'tide/dev/generic' } },
+} satisfies TideConfigInput;
+
+/** Every context key Tide reads (docs/deploy.md explains each); an environment file may set any but the stage. */
+export const contextKeys = [
+  'tide:stage',
+  'tide:stackName',
+  'tide:config',
+  'tide:configFile',
+  'tide:auth',
+  'tide:console',
+  'tide:corsOrigins',
+  'tide:alarmTopicArn',
+  'tide:alarmThresholds',
+  'tide:webSocketAccessLogs',
+  'tide:httpThrottle',
+  'tide:webSocketThrottle',
+  'tide:consoleWebAclArn',
+  'tide:secretRotationGraceHours',
+] as const;
+
+/** A CloudFront-scope web ACL (WAF keeps those in us-east-1, whatever the stack's region). */
+const cloudFrontWebAclArn = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
+
+/** Context that cannot work, or cannot be read; the message says which key and how to fix it. */
+export class DeploySettingsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeploySettingsError';
+  }
+}
+
+function stageFromContext(node: Node): string {
+  const stage: unknown = node.tryGetContext('tide:stage') ?? developmentStage;
+  if (typeof stage !== 'string' || !stageName.test(stage)) {
+    throw new DeploySettingsError(`context tide:stage must be a short lower-case name such as dev or prod (letters, digits, -), not ${JSON.stringify(stage)}`);
+  }
+  return stage;
+}
+
+/** Where a stage's context file is: `environments/<stage>.json` under `dir` (the app's working directory). */
+export const environmentFileOf = (stage: string, dir: string = process.cwd()): string => path.join(dir, 'environments', `${stage}.json`);
+
+/**
+ * Reads the stage's context file (`environments/<stage>.json`), if it exists, into the app's
+ * context: each `tide:*` key it sets applies unless the command line (`-c`) or cdk.json sets it
+ * already. `tide:config` and `tide:configFile` count as one setting: a configuration given on the
+ * command line in either form replaces the file's. Call before any stack is added. Returns the
+ * file read, if any.
+ */
+export function applyEnvironmentFile(app: Construct, dir: string = process.cwd()): string | undefined {
+  const file = environmentFileOf(stageFromContext(app.node), dir);
+  if (!existsSync(file)) return undefined;
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DeploySettingsError(`${file} is not valid JSON`, { cause: error });
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    throw new DeploySettingsError(`${file} must hold one JSON object of context keys, such as { "tide:auth": { … } }`);
+  }
+  const known = contextKeys.filter((k) => k !== 'tide:stage') as string[];
+  const unknown = Object.keys(values).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new DeploySettingsError(`${file} sets ${unknown.join(', ')}: an environment file may set only ${known.join(', ')} (the stage is what chose the file)`);
+  }
+  const configGiven = ['tide:config', 'tide:configFile'].some((k) => app.node.tryGetContext(k) !== undefined);
+  for (const [key, value] of Object.entries(values)) {
+    if (app.node.tryGetContext(key) !== undefined) continue;
+    if (configGiven && (key === 'tide:config' || key === 'tide:configFile')) continue;
+    app.node.setContext(key, value);
+  }
+  return file;
+}
 
 /** A browser origin: scheme and host (and port), no path; plain http only for localhost. */
 const corsOrigin = /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/(localhost|127\.0\.0\.1))(:\d{1,5})?$/;
@@ -123,7 +249,7 @@ function corsOriginsFromContext(node: Node): string[] {
   const value = jsonContext(node, 'tide:corsOrigins');
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((o) => typeof o === 'string' && corsOrigin.test(o))) {
-    throw new Error('context tide:corsOrigins must be a list of origins such as ["https://console.example.com"] (no path, https except localhost)');
+    throw new DeploySettingsError('context tide:corsOrigins must be a list of origins such as ["https://console.example.com"] (no path, https except localhost)');
   }
   return value as string[];
 }
@@ -137,41 +263,59 @@ function jsonContext(node: Node, key: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw new Error(`context ${key} is not valid JSON`);
+    throw new DeploySettingsError(`context ${key} is not valid JSON`);
   }
 }
 
 /**
- * Reads and validates the Tide settings from CDK context:
+ * Reads and validates the Tide settings from CDK context (every key: `contextKeys`, docs/deploy.md):
+ * - `tide:stage`: the environment (`dev` unless said); any other stage is production;
+ * - `tide:stackName`: `Tide` for dev, `Tide-<stage>` otherwise unless said;
  * - `tide:config`: the Tide configuration (DESIGN §4) as a JSON object, or
  * - `tide:configFile`: the path of a JSON file holding it (relative to the working directory);
- * - `tide:auth`: `{ issuer, audience, jwksUrl, roleClaim? }` for agent JWTs;
+ *   stage dev with neither gets `exampleConfig`;
+ * - `tide:auth`: `{ issuer, audience, jwksUrl, roleClaim?, algorithms? }` for agent JWTs;
  * - `tide:webSocketAccessLogs`: `true` to turn on WebSocket access logs;
  * - `tide:alarmTopicArn`: an SNS topic ARN (same region as the stack) that every alarm notifies;
  * - `tide:corsOrigins`: `["https://console.example.com", …]`, origins allowed to call the
  *   console's HTTP APIs (history, administration) from a browser;
  * - `tide:console`: `{ clientId, scopes?, identityProviderOrigins? }`, the deployed console's
- *   OpenID Connect client (a public client with PKCE; redirect URI: the ConsoleUrl output + `/`).
- * Throws on an invalid configuration, so a bad config never reaches a deployment.
+ *   OpenID Connect client (a public client with PKCE; redirect URI: the ConsoleUrl output + `/`);
+ * - `tide:httpThrottle`, `tide:webSocketThrottle`: `{ rateLimit?, burstLimit?, routes? }` over
+ *   the defaults of infra/constructs/throttling.ts;
+ * - `tide:consoleWebAclArn`: a WAF web ACL (scope CLOUDFRONT) for the console's distribution;
+ * - `tide:secretRotationGraceHours`: how long a rotated-out channel secret still verifies (24).
+ * Throws on an invalid configuration, so a bad config never reaches a deployment; what is valid
+ * but cannot work is `refuseUnworkable`'s.
  */
 export function tideSettingsFromContext(scope: Construct): TideSettings {
   const node = scope.node;
+  const stage = stageFromContext(node);
+  const production = stage !== developmentStage;
   const inline = jsonContext(node, 'tide:config');
   const file: unknown = node.tryGetContext('tide:configFile');
   if (inline !== undefined && file !== undefined) {
-    throw new Error('set either context tide:config or tide:configFile, not both');
+    throw new DeploySettingsError('set either context tide:config or tide:configFile, not both');
   }
-  let input: unknown = inline;
+  const configIsExample = !production && inline === undefined && file === undefined;
+  let input: unknown = configIsExample ? exampleConfig : inline;
   if (file !== undefined) {
-    if (typeof file !== 'string' || file === '') throw new Error('context tide:configFile must be a file path');
+    if (typeof file !== 'string' || file === '') throw new DeploySettingsError('context tide:configFile must be a file path');
+    if (!existsSync(path.resolve(file))) throw new DeploySettingsError(`tide:configFile ${file} does not exist (it is read relative to ${process.cwd()})`);
     const text = readFileSync(path.resolve(file), 'utf8');
     try {
       input = JSON.parse(text);
     } catch {
-      throw new Error(`tide:configFile ${file} is not valid JSON`);
+      throw new DeploySettingsError(`tide:configFile ${file} is not valid JSON`);
     }
   }
-  const config = parseConfig(input);
+  let config: TideConfig;
+  try {
+    config = parseConfig(input);
+  } catch (error) {
+    const source = file !== undefined ? `tide:configFile ${String(file)}` : configIsExample ? 'the example configuration' : 'tide:config';
+    throw new DeploySettingsError(`${source}: ${(error as Error).message}`, { cause: error });
+  }
 
   const authInput = jsonContext(node, 'tide:auth');
   let auth = placeholderAuth;
@@ -179,7 +323,7 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
     const parsed = authContextSchema.safeParse(authInput);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new Error(`invalid context tide:auth:\n  ${problems.join('\n  ')}`);
+      throw new DeploySettingsError(`invalid context tide:auth:\n  ${problems.join('\n  ')}`);
     }
     auth = parsed.data;
   }
@@ -187,7 +331,22 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
   const accessLogs: unknown = node.tryGetContext('tide:webSocketAccessLogs');
   const alarmTopicArn: unknown = node.tryGetContext('tide:alarmTopicArn');
   if (alarmTopicArn !== undefined && (typeof alarmTopicArn !== 'string' || !snsTopicArn.test(alarmTopicArn))) {
-    throw new Error(`context tide:alarmTopicArn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${JSON.stringify(alarmTopicArn)}`);
+    throw new DeploySettingsError(`context tide:alarmTopicArn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${JSON.stringify(alarmTopicArn)}`);
+  }
+  const webAclArn: unknown = node.tryGetContext('tide:consoleWebAclArn');
+  if (webAclArn !== undefined && (typeof webAclArn !== 'string' || !cloudFrontWebAclArn.test(webAclArn))) {
+    throw new DeploySettingsError(
+      'context tide:consoleWebAclArn must be the ARN of a web ACL of scope CLOUDFRONT (created in us-east-1: ' +
+        `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>), not ${JSON.stringify(webAclArn)}`,
+    );
+  }
+  const graceHours = jsonContext(node, 'tide:secretRotationGraceHours') ?? defaultSecretGraceSeconds / 3600;
+  if (typeof graceHours !== 'number' || !(graceHours >= 0 && graceHours <= 720)) {
+    throw new DeploySettingsError(`context tide:secretRotationGraceHours must be a number of hours from 0 to 720, not ${JSON.stringify(graceHours)}`);
+  }
+  const stack = node.tryGetContext('tide:stackName') ?? (production ? `Tide-${stage}` : 'Tide');
+  if (typeof stack !== 'string' || !stackName.test(stack)) {
+    throw new DeploySettingsError(`context tide:stackName must be a CloudFormation stack name (a letter, then letters, digits or -), not ${JSON.stringify(stack)}`);
   }
   const consoleInput = jsonContext(node, 'tide:console');
   let consoleSettings: ConsoleSettings = { clientId: placeholderConsoleClientId, scopes: ['openid', 'profile', 'email'], identityProviderOrigins: [] };
@@ -195,12 +354,16 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
     const parsed = consoleContextSchema.safeParse(consoleInput);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new Error(`invalid context tide:console:\n  ${problems.join('\n  ')}`);
+      throw new DeploySettingsError(`invalid context tide:console:\n  ${problems.join('\n  ')}`);
     }
     consoleSettings = parsed.data;
   }
   return {
+    stage,
+    production,
+    stackName: stack,
     config,
+    configIsExample,
     auth,
     authIsPlaceholder: authInput === undefined,
     console: consoleSettings,
@@ -208,7 +371,56 @@ export function tideSettingsFromContext(scope: Construct): TideSettings {
     webSocketAccessLogs: accessLogs === true || accessLogs === 'true',
     corsOrigins: corsOriginsFromContext(node),
     ...(alarmTopicArn !== undefined ? { alarmTopicArn: alarmTopicArn as string } : {}),
+    httpThrottling: throttlingWith(defaultHttpThrottling(httpRoutes), jsonContext(node, 'tide:httpThrottle'), 'tide:httpThrottle', httpRoutes.map(httpRouteKey)),
+    webSocketThrottling: throttlingWith(defaultWebSocketThrottling(), jsonContext(node, 'tide:webSocketThrottle'), 'tide:webSocketThrottle', [
+      '$connect',
+      '$disconnect',
+      ...webSocketRoutes.actionRouteKeys,
+    ]),
+    ...(webAclArn !== undefined ? { consoleWebAclArn: webAclArn as string } : {}),
+    secretGraceSeconds: Math.round(graceHours * 3600),
   };
+}
+
+/**
+ * A configuration that synthesizes but cannot work once deployed; each problem says how to fix it.
+ * Thrown by `refuseUnworkable`, so `cdk synth` fails instead of the deployment.
+ */
+export class UnworkableDeploymentError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Tide cannot work with this configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee docs/deploy.md.`, options);
+    this.name = 'UnworkableDeploymentError';
+  }
+}
+
+/** Refuses settings under which Tide would be deployed and yet refuse every message or every agent. */
+export function refuseUnworkable(settings: TideSettings): void {
+  const problems: string[] = [];
+  const channelsConfigured = Object.values(settings.config.channels).some((channel) => channel !== undefined);
+  if (!channelsConfigured) {
+    problems.push(
+      'No channel is configured: every inbound message would be refused. Add one under "channels" in the configuration ' +
+        '(tide:configFile or tide:config), e.g. "generic": { "secretId": "<Secrets Manager secret name>" }, or twilio / meta.',
+    );
+  }
+  if (settings.config.agents.length === 0 && settings.authIsPlaceholder) {
+    problems.push(
+      'No agent is configured and tide:auth is not set: no one could ever work a conversation, since the admin API that ' +
+        'creates agents needs an admin token from the identity provider. List agents under "agents" in the configuration, ' +
+        'or set tide:auth so that admins can add them (PUT /v1/admin/agents/{agentId}).',
+    );
+  }
+  if (settings.production && settings.authIsPlaceholder) {
+    problems.push(
+      `Stage ${settings.stage} is a production stage and tide:auth is not set: every agent token and console sign-in would be ` +
+        `refused. Pass -c 'tide:auth={"issuer":"…","audience":"…","jwksUrl":"https://…"}' or set it in ` +
+        `environments/${settings.stage}.json; only stage ${developmentStage} synthesizes without an identity provider.`,
+    );
+  }
+  if (problems.length) throw new UnworkableDeploymentError(problems);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +505,9 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // The admin API: agent profiles (with their Availability rows); a removal takes the agent
   // offline and releases its conversations as presence does, then closes its connections.
   'admin-agents': { tables: rw(agentsTable, availabilityTable, conversationsTable), pushes: true },
+  // A customer's export (reads) and erasure: closes an open conversation as any close does (its
+  // agent and Availability rows), then deletes messages, conversations and the customer item.
+  'admin-customers': { tables: rw(conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable) },
   // Reads the overview (Agents scan, the queue index, held conversations), takes its mark and seq on
   // the registry in Connections, posts to supervisors; a connection gone is forgotten as presence
   // does (which may arm the presence timer of a supervisor who is also an agent). Asks for its own
@@ -381,10 +596,28 @@ export class TideStack extends Stack {
   constructor(scope: Construct, id: string, props: TideStackProps = {}) {
     super(scope, id, props);
     const settings = props.settings ?? tideSettingsFromContext(this);
+    refuseUnworkable(settings);
+    if (settings.configIsExample) {
+      Annotations.of(this).addWarningV2(
+        'tide:example-config',
+        `Neither tide:config nor tide:configFile is set: stage ${developmentStage} deploys the example configuration (agent ` +
+          `alice, the generic channel keyed by the Secrets Manager secret ${exampleConfig.channels.generic.secretId}).`,
+      );
+    }
+    for (const [key, throttling] of [['tide:httpThrottle', settings.httpThrottling], ['tide:webSocketThrottle', settings.webSocketThrottling]] as const) {
+      const over = aboveAccountQuota(throttling);
+      if (over.length) {
+        Annotations.of(this).addWarningV2(
+          'tide:throttle-above-account-quota',
+          `${key}: ${over.join(', ')} is above API Gateway's default account quota (10,000 requests/s, burst 5,000 per Region, ` +
+            'shared by every API of the account): the account-level throttle applies first unless the quota was raised (Service Quotas).',
+        );
+      }
+    }
     if (settings.authIsPlaceholder) {
       Annotations.of(this).addWarningV2(
         'tide:auth-not-configured',
-        'Context tide:auth ({ issuer, audience, jwksUrl, roleClaim? }) is not set: agent tokens are checked ' +
+        'Context tide:auth ({ issuer, audience, jwksUrl, roleClaim?, algorithms? }) is not set: agent tokens are checked ' +
           `against the placeholder issuer ${placeholderAuth.issuer}, so every WebSocket connection is refused. ` +
           'Configure tide:auth before deploying.',
       );
@@ -413,6 +646,8 @@ export class TideStack extends Stack {
       [environment.tokenIssuer]: settings.auth.issuer,
       [environment.tokenAudience]: settings.auth.audience,
       [environment.tokenRoleClaim]: settings.auth.roleClaim,
+      [environment.tokenAlgorithms]: settings.auth.algorithms.join(','),
+      [environment.secretGraceSeconds]: String(settings.secretGraceSeconds),
       ...tables.environment,
     };
     const timerHandler = scheduledHandlers.timer.handler;
@@ -452,6 +687,7 @@ export class TideStack extends Stack {
       actionRouteKeys: webSocketRoutes.actionRouteKeys,
       pushers: granted((a) => a.pushes),
       accessLogs: settings.webSocketAccessLogs,
+      throttling: settings.webSocketThrottling,
     });
     this.webSocketApi = socket.api;
     this.webSocketStage = socket.stage;
@@ -461,6 +697,7 @@ export class TideStack extends Stack {
       // And the deployed console's own origin: the site (below) needs the API's URL first, so its
       // address is filled in when the template is written.
       corsOrigins: [...settings.corsOrigins, Lazy.string({ produce: () => this.consoleSite.url })],
+      throttling: settings.httpThrottling,
     });
     this.httpApi = channels.api;
 
@@ -473,6 +710,7 @@ export class TideStack extends Stack {
       queues: Object.keys(settings.config.queues),
       // The customer page talks to the local stack's dev routes only.
       unpublished: ['customer/'],
+      webAclArn: settings.consoleWebAclArn,
     });
 
     this.timers = new Timers(this, 'TimerScheduling', {
@@ -548,6 +786,16 @@ export class TideStack extends Stack {
       ],
       streamConsumers: [...new Set(streamConsumers.map((c) => fn(c.handler)))],
       topicArn: settings.alarmTopicArn,
+    });
+
+    // Tide's metrics, their alarms (through this.alarms' topic) and the dashboard.
+    new Observability(this, 'Observability', {
+      service: this.stackName,
+      functions: [...functions.values()],
+      errorsAreAnswers: [fn(webSocketRoutes.authorizer)],
+      queues: Object.keys(settings.config.queues),
+      alarms: this.alarms,
+      thresholds: alarmThresholdsFromContext(this.node),
     });
 
     new CfnOutput(this, 'HttpApiUrl', { value: channels.url, description: 'Channel webhooks and console APIs base URL' });

@@ -27,6 +27,8 @@ export interface BusyHourOptions {
   rates?: number[];
   /** Seconds of arrivals per rate (default 20; quick 6). */
   seconds?: number;
+  /** `TIDE_FAULTS` for the stack (infra/local/fault-injection.ts): the busy hour on a bad day. */
+  faults?: string;
 }
 
 const secret = 'bench-secret';
@@ -104,6 +106,8 @@ interface DevStats {
   fires: number;
   /** The stream pollers (consumer:table): GetRecords calls and handler batches. */
   streams?: Record<string, { polls: number; batches: number }>;
+  /** Faults injected so far, by kind (only with TIDE_FAULTS). */
+  faults?: Record<string, number>;
 }
 
 export interface Violation {
@@ -170,6 +174,8 @@ export interface BusyHourStep {
   replies: number;
   closes: number;
   outboundDelivered: number;
+  /** With `--faults`: what the bad day cost. `stored` must equal `accepted` (else a violation). */
+  faults?: { plan: string; injected: Record<string, number>; accepted: number; stored: number; stuck: number; duplicatesDelivered: number };
   cpu: {
     /** The stack with nothing to do, just before the step: % of one core. */
     stackIdlePercentOfCore: number;
@@ -583,23 +589,29 @@ const minusCounts = (after: Record<string, number>, before: Record<string, numbe
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0)) as Record<string, number>;
 
 /** Reads conversations straight from DynamoDB Local (consistently), to tell queued from lost. */
-async function conversationStates(dynamodbPort: number, ids: string[]): Promise<Map<string, { state?: string; assignedTo?: string; queuedIn?: string }>> {
+const conversationStates = (dynamodbPort: number, ids: string[]) =>
+  storedItems<{ state?: string; assignedTo?: string; queuedIn?: string }>(dynamodbPort, 'Conversations', 'conversationId', ids, 'conversationId, #s, assignedTo, queuedIn');
+
+/** Items of one of the stack's tables (by its name's suffix), read straight from DynamoDB Local, consistently. */
+async function storedItems<T>(dynamodbPort: number, table: string, key: string, ids: string[], projection?: string): Promise<Map<string, T>> {
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamodbPort}`, region: localRegion, credentials: localCredentials });
   const db = DynamoDBDocumentClient.from(client);
-  const out = new Map<string, { state?: string; assignedTo?: string; queuedIn?: string }>();
+  const out = new Map<string, T>();
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-    const tableName = TableNames.find((t) => t.endsWith('-Conversations'));
-    if (!tableName) throw new Error(`no Conversations table among ${TableNames.join(', ')}`);
+    const tableName = TableNames.find((t) => t.endsWith(`-${table}`));
+    if (!tableName) throw new Error(`no ${table} table among ${TableNames.join(', ')}`);
     for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((conversationId) => ({ conversationId }));
+      let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ [key]: id }));
       for (let attempt = 0; keys.length && attempt < 10; attempt++) {
         const r = await db.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'conversationId, #s, assignedTo, queuedIn', ExpressionAttributeNames: { '#s': 'state' } } },
+            RequestItems: {
+              [tableName]: { Keys: keys, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection, ...(projection.includes('#s') ? { ExpressionAttributeNames: { '#s': 'state' } } : {}) } : { ProjectionExpression: key }) },
+            },
           }),
         );
-        for (const item of r.Responses?.[tableName] ?? []) out.set(item.conversationId as string, item as never);
+        for (const item of r.Responses?.[tableName] ?? []) out.set(item[key] as string, item as never);
         keys = (r.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
       }
     }
@@ -623,7 +635,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       agents: agentIds.map((id) => ({ id, queues: ['default'], preferredConcurrency, maxLoad })),
       channels: { generic: { secret, outboundUrl: receiver.url } },
     },
-    env: { TIDE_METER_CAPACITY: '1' },
+    env: { TIDE_METER_CAPACITY: '1', ...(options.faults ? { TIDE_FAULTS: options.faults } : {}) },
   });
   const run = new BusyHour(stack, random, options.seed);
   try {
@@ -632,7 +644,9 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     await pool(agentIds, 5, async (id) => {
       const agent = await BenchAgent.connect(stack.httpUrl, stack.wsUrl, id, run.hub);
       run.agents.set(id, agent);
-      const ack = await agent.request({ action: 'setStatus', status: 'online' });
+      let ack = await agent.request({ action: 'setStatus', status: 'online' });
+      // On a bad day (--faults) a refusal is a fault's, tried again as a console would.
+      for (let tries = 1; ack.type !== 'ack' && options.faults && tries < 10; tries++) ack = await agent.request({ action: 'setStatus', status: 'online' });
       if (ack.type !== 'ack') throw new Error(`setStatus refused for ${id}: ${JSON.stringify(ack)}`);
     });
 
@@ -660,6 +674,8 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
     const selfBefore = process.cpuUsage();
     const machineBefore = machineBusySeconds();
     const deliveredBefore = receiver.delivered();
+    const requestsBefore = receiver.requests();
+    const neverPushedBefore = run.inv.neverPushed;
     const t0 = performance.now();
     const { start, lastDue, posts } = await run.arrivals(rate, seconds, `s${rate}`);
     let allAnswered = false;
@@ -778,6 +794,22 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       }
     }
 
+    let faults: BusyHourStep['faults'];
+    if (options.faults) {
+      const ids = accepted.map((m) => m.posted!.messageId!).filter(Boolean);
+      const stored = (await storedItems(stack.dynamodbPort, 'Messages', 'messageId', ids)).size;
+      if (stored !== accepted.length) run.violation('every accepted message stored', `${accepted.length - stored} of ${accepted.length} accepted messages are not in the Messages table`);
+      faults = {
+        plan: options.faults,
+        injected: minusCounts(statsAfter.faults ?? {}, statsBefore.faults ?? {}),
+        accepted: accepted.length,
+        stored,
+        stuck: run.inv.neverPushed - neverPushedBefore,
+        // The receiver answers 200 to everything: a second request for a messageId is a duplicate.
+        duplicatesDelivered: receiver.requests() - requestsBefore - (receiver.delivered() - deliveredBefore),
+      };
+    }
+
     const n = accepted.length;
     // What the stack took in: accepted messages, and the POSTs this client gave up on after 10 s
     // (the gateway still runs them to the end, so they cost what accepted ones do).
@@ -836,6 +868,7 @@ async function runStep(options: BusyHourOptions, rate: number, seconds: number, 
       replies: tally.replies,
       closes: tally.closes,
       outboundDelivered: receiver.delivered() - deliveredBefore,
+      faults,
       cpu: {
         stackIdlePercentOfCore: round(idlePercent, 0) ?? 0,
         stackSecondsPer1000AboveIdle: round(per(Math.max(0, stackSeconds - (idlePercent / 100) * windowSeconds)) * 1000, 2) ?? 0,
@@ -1058,6 +1091,19 @@ export function printBusyHour(r: BusyHourResult): string {
     r.targets.map((t) => [String(t.step), t.label, num(t.value, t.value !== undefined && Number.isInteger(t.value) ? 0 : 2), t.limit, t.ok ? '✓' : '✗']),
     ['r', 'l', 'r', 'l', 'l'],
   );
+  const faulted = r.steps.filter((t) => t.faults);
+  const faultsTable = faulted.length
+    ? '\n\n' +
+      table(
+        `5h. Faults (TIDE_FAULTS=${faulted[0]!.faults!.plan}): accepted must equal stored, stuck must be 0`,
+        ['offered msg/s', 'faults injected', 'accepted', 'stored', 'conversations stuck', 'duplicates delivered'],
+        faulted.map((t) => [
+          String(t.offeredPerSecond),
+          Object.entries(t.faults!.injected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+          String(t.faults!.accepted), String(t.faults!.stored), String(t.faults!.stuck), String(t.faults!.duplicatesDelivered)]),
+        ['r', 'l', 'r', 'r', 'r', 'r'],
+      )
+    : '';
   const timeline = r.steps
     .map((t) => `  ${String(t.offeredPerSecond).padStart(3)} msg/s: ${t.ingestToPushP50BySecondMs.map((v) => (v === null ? '-' : String(v))).join(' ')}`)
     .join('\n');
@@ -1068,6 +1114,7 @@ export function printBusyHour(r: BusyHourResult): string {
   const examples = errorExamples.length ? `\nerror examples:\n${errorExamples.slice(0, 10).join('\n')}` : '';
   return (
     [latency, `ingest → push p50 (ms) by the second of the step the message was due in (a growing row is a backlog):\n${timeline}`, errors, resources, byHandler, others, inv, targets].join('\n\n') +
+    faultsTable +
     notRun +
     violations +
     examples

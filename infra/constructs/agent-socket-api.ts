@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { environment } from '../../shared/runtime/environment.js';
 import { accessLogFormat } from './access-logs.js';
 import { Concern, logicalIdOf } from './concern.js';
+import { applyRouteThrottling, defaultWebSocketThrottling, type StageThrottling } from './throttling.js';
 import type { TideFunction } from './tide-function.js';
 
 export interface AgentSocketApiProps {
@@ -30,13 +31,19 @@ export interface AgentSocketApiProps {
    * this stack must not own (context `tide:webSocketAccessLogs`).
    */
   accessLogs: boolean;
+  /**
+   * Messages (and connections) a second for the stage, and for route keys that differ
+   * (`$connect`, `send`, …). @default - `defaultWebSocketThrottling()`
+   */
+  throttling?: StageThrottling;
   /** @default - `<stack name>-agents` */
   apiName?: string;
 }
 
 /**
- * The agents' WebSocket API (stage `live`): a Lambda authorizer on `$connect`, `$connect`,
- * `$disconnect` and the action routes, and push access for the functions that post frames.
+ * The agents' WebSocket API (stage `live`, throttled, per route where a route differs): a Lambda
+ * authorizer on `$connect`, `$connect`, `$disconnect` and the action routes, and push access for
+ * the functions that post frames.
  */
 export class AgentSocketApi extends Concern {
   readonly api: apigw.WebSocketApi;
@@ -52,10 +59,12 @@ export class AgentSocketApi extends Concern {
     const accessLogs = props.accessLogs
       ? new logs.LogGroup(this, 'AgentsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH })
       : undefined;
+    const throttling = props.throttling ?? defaultWebSocketThrottling();
     this.stage = new apigw.WebSocketStage(this, 'AgentsApiStage', {
       webSocketApi: this.api,
       stageName: 'live',
       autoDeploy: true,
+      throttle: throttling.stage,
       accessLogSettings: accessLogs && {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         format: accessLogFormat({
@@ -84,7 +93,7 @@ export class AgentSocketApi extends Concern {
     const authorizer = new WebSocketLambdaAuthorizer('AgentTokenAuthorizer', props.authorizer.fn, {
       identitySource: [`route.request.querystring.${props.tokenQueryParameter}`],
     });
-    this.api.addRoute('$connect', {
+    const connect = this.api.addRoute('$connect', {
       integration: new WebSocketLambdaIntegration('Connect', props.connect.fn),
       authorizer,
     });
@@ -93,6 +102,7 @@ export class AgentSocketApi extends Concern {
     ];
     const actions = new WebSocketLambdaIntegration('AgentAction', props.actions.fn);
     for (const routeKey of props.actionRouteKeys) afterConnect.push(this.api.addRoute(routeKey, { integration: actions }));
+    applyRouteThrottling(this.stage, throttling, new Map([connect, ...afterConnect].map((route) => [route.routeKey, route])));
     for (const route of afterConnect) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',

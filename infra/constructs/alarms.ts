@@ -35,12 +35,20 @@ export interface AlarmsProps {
   topicArn?: string;
 }
 
-/** Tide's CloudWatch alarms: every dead-letter queue, and stream consumers that fall behind. */
+/**
+ * Tide's CloudWatch alarms: every dead-letter queue, and stream consumers that fall behind; the
+ * alarms on Tide's own metrics join them through `notify` (./observability.ts), so that every
+ * alarm tells the one topic.
+ */
 export class Alarms extends Concern {
-  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly #alarms: cloudwatch.Alarm[] = [];
+  readonly #action?: SnsAction;
+  readonly deadLetterQueues: readonly DeadLetterAlarm[];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    this.deadLetterQueues = props.deadLetterQueues;
+    if (props.topicArn) this.#action = new SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.topicArn));
     const alarms: cloudwatch.Alarm[] = [];
     for (const { name, queue, description } of props.deadLetterQueues) {
       alarms.push(
@@ -75,13 +83,20 @@ export class Alarms extends Concern {
         }),
       );
     }
-    if (props.topicArn) {
-      const action = new SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.topicArn));
-      for (const alarm of alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
+    for (const alarm of alarms) this.notify(alarm);
+  }
+
+  /** Every alarm of the stack, those `notify` added included. */
+  get alarms(): readonly cloudwatch.Alarm[] {
+    return this.#alarms;
+  }
+
+  /** Makes `alarm` one of Tide's: it tells the topic, if any, when it goes off and when it clears. */
+  notify(alarm: cloudwatch.Alarm): void {
+    this.#alarms.push(alarm);
+    if (this.#action) {
+      alarm.addAlarmAction(this.#action);
+      alarm.addOkAction(this.#action);
     }
-    this.alarms = alarms;
   }
 }

@@ -44,6 +44,12 @@ export interface ConsoleSiteProps {
    * @default none
    */
   unpublished?: readonly string[];
+  /**
+   * An AWS WAF web ACL (scope CLOUDFRONT, so created in us-east-1, by ARN) in front of the site:
+   * rate-based and managed rules for the pages. The APIs are not behind it (an HTTP API cannot take
+   * a web ACL; docs/deploy.md). @default none
+   */
+  webAclArn?: string;
 }
 
 /**
@@ -143,18 +149,22 @@ export class ConsoleSite extends Concern {
         functionAssociations: [{ function: pagePaths, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
         compress: true,
       },
+      webAclId: props.webAclArn,
     });
-    Validations.of(this.distribution).acknowledge(
-      {
-        id: 'AwsSolutions-CFR1',
-        reason: 'Agents and supervisors work from wherever the business has them; which countries is not for the stack to guess.',
-      },
-      {
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Agents and supervisors work from wherever the business has them; which countries is not for the stack to guess.',
+    });
+    if (!props.webAclArn) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
         reason:
           'The site is static files behind CloudFront; every API call it makes goes to API Gateway, which verifies a ' +
-          'token on each. A WAF web ACL would be a fixed monthly cost protecting only public files.',
-      },
+          'token on each. A WAF web ACL would be a fixed monthly cost protecting only public files; a business that ' +
+          'wants one sets context tide:consoleWebAclArn.',
+      });
+    }
+    Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR3',
         reason:

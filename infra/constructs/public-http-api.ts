@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { HttpRoute } from '../../shared/contract/routes.js';
 import { accessLogFormat } from './access-logs.js';
 import { Concern } from './concern.js';
+import { applyRouteThrottling, defaultHttpThrottling, httpRouteKey, type StageThrottling } from './throttling.js';
 import type { TideFunction } from './tide-function.js';
 
 export interface PublicHttpRoute extends Omit<HttpRoute, 'handler'> {
@@ -21,6 +22,11 @@ export interface PublicHttpApiProps {
    * browser: API Gateway answers their CORS preflight. None: no CORS (same-origin callers only).
    */
   corsOrigins?: readonly string[];
+  /**
+   * Requests a second (and at once) for the stage and for routes that differ, keyed by route key
+   * (`POST /v1/messages`). @default - `defaultHttpThrottling(routes)`
+   */
+  throttling?: StageThrottling;
   /** @default - `<stack name>-channels` */
   apiName?: string;
 }
@@ -38,8 +44,10 @@ const unauthorizedReason: Record<HttpRoute['auth'], string> = {
 };
 
 /**
- * Tide's public HTTP API (payload format 2.0, the `$default` stage with JSON access logs): the
- * channels' webhooks and the console's history and administration APIs. No route has an API
+ * Tide's public HTTP API (payload format 2.0, the `$default` stage with JSON access logs and
+ * throttling, per route where a route differs): the channels' webhooks and the console's history
+ * and administration APIs. AWS WAF cannot be attached to an HTTP API (docs/decisions.md, "Deploy
+ * hardening"). No route has an API
  * Gateway authorizer (see `unauthorizedReason`). Construct ids keep their `Channels…` names: the
  * API and its stage are known to CloudFormation by them, and a new id would mean a new URL.
  */
@@ -65,10 +73,12 @@ export class PublicHttpApi extends Concern {
         : undefined,
     });
     const accessLogs = new logs.LogGroup(this, 'ChannelsApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const throttling = props.throttling ?? defaultHttpThrottling(props.routes);
     this.stage = new apigw.HttpStage(this, 'ChannelsApiStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
+      throttle: throttling.stage,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         format: accessLogFormat({
@@ -82,6 +92,7 @@ export class PublicHttpApi extends Concern {
       },
     });
     const integrations = new Map<TideFunction, HttpLambdaIntegration>();
+    const byKey = new Map<string, apigw.HttpRoute>();
     for (const route of props.routes) {
       let integration = integrations.get(route.handler);
       if (!integration) {
@@ -90,7 +101,9 @@ export class PublicHttpApi extends Concern {
       }
       const [created] = this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
       Validations.of(created!).acknowledge({ id: 'AwsSolutions-APIG4', reason: unauthorizedReason[route.auth] });
+      byKey.set(httpRouteKey(route), created!);
     }
+    applyRouteThrottling(this.stage, throttling, byKey);
   }
 
   /** The stage's base URL. */

@@ -329,9 +329,14 @@ export function logError(context: string, error: unknown): void {
   console.error(`[local-gateway] ${context}: ${detail}`);
 }
 
+/** How long close() lets the requests in hand finish before it drops their sockets. */
+const DRAIN_MS = 2_000;
+
 /**
- * Starts `server` and returns a handle whose close() also drops keep-alive and upgraded sockets,
- * which server.close() alone would wait on forever.
+ * Starts `server` and returns a handle whose close() lets the requests in hand finish (for up to
+ * 2 s: a handler cut off mid-call would go on without its caller and fail later, against services
+ * stopped meanwhile), then drops keep-alive and upgraded sockets, which server.close() alone would
+ * wait on forever.
  */
 export function listen(
   server: Server,
@@ -343,6 +348,12 @@ export function listen(
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  const inHand = new Set<Promise<void>>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const answered = new Promise<void>((done) => res.once('close', () => done()));
+    inHand.add(answered);
+    void answered.then(() => inHand.delete(answered));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -358,10 +369,13 @@ export function listen(
         close: () =>
           (closing ??= (async () => {
             await beforeClose();
-            await new Promise<void>((done) => {
-              server.close(() => done());
-              for (const socket of sockets) socket.destroy();
-            });
+            const closed = new Promise<void>((done) => server.close(() => done()));
+            server.closeIdleConnections();
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([Promise.all([...inHand]), new Promise((done) => (timer = setTimeout(done, DRAIN_MS)))]);
+            clearTimeout(timer);
+            for (const socket of sockets) socket.destroy();
+            await closed;
           })()),
       });
     });

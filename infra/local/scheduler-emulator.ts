@@ -49,9 +49,18 @@ export interface RunningScheduler {
   fires(): number;
   /** Schedules currently stored (not yet fired+deleted). */
   size(): number;
+  /**
+   * Fires nothing more (pending retries are dropped, as close() does) and resolves once the fires
+   * in flight have returned, while the API still answers: a shutdown stops the fires with the
+   * handlers and the API after them, since a handler still finishing may create a schedule.
+   */
+  stopFiring(): Promise<void>;
+  /** stopFiring(), then the API stops answering. */
   close(): Promise<void>;
 }
 
+/** How long stopFiring() waits for the fires in flight (a timer handler's DynamoDB calls). */
+const FIRE_WAIT_MS = 5_000;
 /** Generous; AWS's own request limits are far below this. */
 const MAX_BODY_BYTES = 1024 * 1024;
 const ACCOUNT_ID = '000000000000';
@@ -118,7 +127,9 @@ export async function startSchedulerEmulator(options: {
   const callCounts: Record<string, number> = {};
   /** Keys whose fire (including retries) is still running: the same schedule never fires twice at once. */
   const inFlight = new Set<string>();
-  const retryTimers = new Set<NodeJS.Timeout>();
+  /** Waits before a retry; stopFiring() ends them at once (the fire then sees `closed`). */
+  const retryWaits = new Map<NodeJS.Timeout, () => void>();
+  const firing = new Set<Promise<void>>();
   let fireCount = 0;
   let closed = false;
 
@@ -249,20 +260,25 @@ export async function startSchedulerEmulator(options: {
       // The async invoke is accepted at once, so the invocation is "complete" for Scheduler now.
       if (schedule.ActionAfterCompletion === 'DELETE') schedules.delete(key);
       inFlight.add(key);
-      void fire(schedule).finally(() => inFlight.delete(key));
+      const fired: Promise<void> = fire(schedule).finally(() => {
+        inFlight.delete(key);
+        firing.delete(fired);
+      });
+      firing.add(fired);
     }
   }
 
   async function fire(schedule: StoredSchedule): Promise<void> {
     for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
+      if (closed) return; // stopping: no retry is waited for
       if (attempt > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
-            retryTimers.delete(timer);
+            retryWaits.delete(timer);
             resolve();
           }, RETRY_DELAYS_MS[attempt - 1]);
           timer.unref();
-          retryTimers.add(timer);
+          retryWaits.set(timer, resolve);
         });
       }
       if (closed) return; // close() abandons pending fires
@@ -297,18 +313,29 @@ export async function startSchedulerEmulator(options: {
   const timer = setInterval(tick, options.tickMs ?? 200);
   timer.unref();
 
-  const running = await listen(server, options.host, options.port, async () => {
-    closed = true;
-    clearInterval(timer);
-    for (const t of retryTimers) clearTimeout(t);
-    retryTimers.clear();
-  });
+  let stopping: Promise<void> | undefined;
+  const stopFiring = () =>
+    (stopping ??= (async () => {
+      closed = true;
+      clearInterval(timer);
+      for (const [t, resolve] of retryWaits) {
+        clearTimeout(t);
+        resolve();
+      }
+      retryWaits.clear();
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...firing]), new Promise((resolve) => (wait = setTimeout(resolve, FIRE_WAIT_MS)))]);
+      clearTimeout(wait);
+    })());
+
+  const running = await listen(server, options.host, options.port, stopFiring);
   return {
     url: running.url,
     port: running.port,
     calls: () => ({ ...callCounts }),
     fires: () => fireCount,
     size: () => schedules.size,
+    stopFiring,
     close: running.close,
   };
 }

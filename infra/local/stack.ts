@@ -9,11 +9,13 @@ import { json } from '../../shared/contract/http-responses.js';
 import { channelSecretFields } from '../../shared/channels/secrets.js';
 import { attributeTo, difference, snapshot } from '../../shared/storage/capacity-meter.js';
 import { createDocumentClient, decorateNewClients } from '../../shared/storage/document-client.js';
+import { decorateNewSdkClients } from '../../shared/runtime/client-config.js';
+import { FaultInjector, type FaultPlan } from './fault-injection.js';
 import { tableNamesFromEnv } from '../../shared/storage/tables.js';
 import { environment } from '../../shared/runtime/environment.js';
 import { createDevTokenIssuer, isRole } from './dev-tokens.js';
 import { createTables, localCredentials, localRegion, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb.js';
-import { freePort } from './free-port.js';
+import { assertPortFree, freePort, listenOn } from './free-port.js';
 import { installIndexLag, type IndexLagOptions } from './index-lag.js';
 import { startQueuePoller } from './queue-poller.js';
 import { startSqsEmulator } from './sqs-emulator.js';
@@ -37,6 +39,8 @@ export interface LocalStackOptions {
   sqsPort?: number;
   /** Emulate DynamoDB's GSI lag (DynamoDB Local has none): index queries see writes only after this. */
   indexLag?: IndexLagOptions;
+  /** Inject AWS's bad days into every SDK client the handlers create (infra/local/fault-injection.ts). */
+  faults?: FaultPlan;
   /** Reuse a running DynamoDB (tests share one); otherwise DynamoDB Local is started. */
   dynamodbEndpoint?: string;
   dynamodbPort?: number;
@@ -44,9 +48,18 @@ export interface LocalStackOptions {
   sweepIntervalSeconds?: number;
 }
 
+/** The ports the stack listens on, by option; a clash names the option (PortInUseError.setting). */
+export type StackPort = 'httpPort' | 'wsPort' | 'managementPort' | 'schedulerPort' | 'secretsPort' | 'sqsPort' | 'dynamodbPort';
+
 export interface LocalStack {
   httpUrl: string;
   wsUrl: string;
+  /**
+   * Stops everything, in order: the gateways (HTTP, then WebSocket: the agents' sockets close and
+   * their $disconnect handlers run), the handlers' sources (sweep, timer fires, stream and queue
+   * pollers, each finishing what it has in hand), the emulated AWS services (@connections, SQS,
+   * Scheduler, Secrets Manager), and DynamoDB Local last. Every call returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -60,23 +73,30 @@ type LambdaHandler = (event: unknown) => Promise<unknown>;
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
-  };
+  const shutdown = new ShutdownOrder();
   try {
+    // A clash on a chosen port is found now, before DynamoDB Local has spent seconds starting.
+    const httpPort = options.httpPort ?? 3000;
+    const wsPort = options.wsPort ?? 3001;
+    const chosen: Partial<Record<StackPort, number>> = { ...options, httpPort, wsPort };
+    for (const setting of ['httpPort', 'wsPort', 'managementPort', 'schedulerPort', 'secretsPort', 'sqsPort'] as const) {
+      const port = chosen[setting];
+      if (port) await assertPortFree(setting, host, port);
+    }
+
     let dynamodb: RunningDynamoDb | undefined;
     let endpoint = options.dynamodbEndpoint;
     if (!endpoint) {
       dynamodb = await startDynamoDbLocal({ host, port: options.dynamodbPort });
-      stops.push(() => dynamodb!.stop());
+      shutdown.add('storage', () => dynamodb!.stop());
       endpoint = dynamodb.endpoint;
     }
     // Before any handler loads: handlers build their DynamoDB clients when their module loads.
     if (options.indexLag) decorateNewClients((client) => installIndexLag(client, options.indexLag));
+    const faults = options.faults ? new FaultInjector(options.faults) : undefined;
+    if (faults) decorateNewSdkClients(faults.decorate);
     const tableEnv = await createTables(endpoint, `tide-${randomBytes(4).toString('hex')}-`);
 
-    const httpPort = options.httpPort ?? 3000;
     const managementPort = options.managementPort ?? (await freePort(host));
     const schedulerPort = options.schedulerPort ?? (await freePort(host));
     const timerTargetArn = `arn:aws:lambda:${localRegion}:000000000000:function:tide-${scheduledHandlers.timer.handler}`;
@@ -88,20 +108,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // replies are delivered to it. Decided here, before the config reaches the handlers.
     const inbox = customerInbox(options.config, { baseUrl: `http://${loopbackHost(host)}:${httpPort}` });
     const { handlerConfig, stored } = secretsThroughManager(inbox?.config ?? options.config);
-    const secrets = await startSecretsEmulator({ host, port: secretsPort, secrets: stored });
-    stops.push(() => secrets.close());
+    const secrets = await listenOn('secretsPort', host, secretsPort, () => startSecretsEmulator({ host, port: secretsPort, secrets: stored }));
+    shutdown.add('services', () => secrets.close());
     // Outbound messages wait in an SQS queue for delivery, as in AWS, and routing rechecks wait
     // out their delay in another; poison jobs end in each one's dead-letter queue.
     const sqsPort = options.sqsPort ?? (await freePort(host));
-    const sqs = await startSqsEmulator({
+    const sqs = await listenOn('sqsPort', host, sqsPort, () => startSqsEmulator({
       host,
       port: sqsPort,
       queues: [{ name: timerFailuresQueue }, ...jobQueues.flatMap((q) => [
         { name: `${q.id}-dlq` },
         { name: q.id, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds, redrive: { deadLetterQueueName: `${q.id}-dlq`, maxReceiveCount: q.maxReceiveCount ?? 5 } },
       ])],
-    });
-    stops.push(() => sqs.close());
+    }));
+    shutdown.add('services', () => sqs.close());
     Object.assign(process.env, {
       ...tableEnv,
       AWS_REGION: localRegion,
@@ -141,24 +161,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const baseline = snapshot();
 
     const actions = await load(webSocketRoutes.actions);
-    const ws = await startWebSocketGateway({
+    const ws = await listenOn('wsPort', host, wsPort, async () => startWebSocketGateway({
       host,
-      port: options.wsPort ?? 3001,
+      port: wsPort,
       authorize: (await load(webSocketRoutes.authorizer)) as never,
       routes: {
         $connect: (await load(webSocketRoutes.connect)) as (e: WebSocketEvent) => Promise<unknown>,
         $disconnect: (await load(webSocketRoutes.disconnect)) as (e: WebSocketEvent) => Promise<unknown>,
         ...Object.fromEntries(webSocketRoutes.actionRouteKeys.map((key) => [key, actions])),
       },
-    });
-    stops.push(() => ws.close());
-    const management = await startManagementApi({ host, port: managementPort, gateway: ws });
-    stops.push(() => management.close());
+    }));
+    shutdown.add('gateways', () => ws.close());
+    const management = await listenOn('managementPort', host, managementPort, () => startManagementApi({ host, port: managementPort, gateway: ws }));
+    // The @connections API is a service the handlers call: it stays up while they finish (posts to
+    // the closed sockets answer 410 Gone, as in AWS).
+    shutdown.add('services', () => management.close());
 
     const timerFired = await load(scheduledHandlers.timer.handler);
     const failedTimersClient = new SQSClient({ endpoint: sqs.url, region: localRegion, credentials: localCredentials });
-    stops.push(async () => failedTimersClient.destroy());
-    const scheduler = await startSchedulerEmulator({
+    shutdown.add('services', async () => failedTimersClient.destroy());
+    const scheduler = await listenOn('schedulerPort', host, schedulerPort, () => startSchedulerEmulator({
       host,
       port: schedulerPort,
       invoke: async (arn, input) => {
@@ -169,8 +191,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onFailure: async (_arn, record) => {
         await failedTimersClient.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl(timerFailuresQueue), MessageBody: JSON.stringify(record) }));
       },
-    });
-    stops.push(() => scheduler.close());
+    }));
+    // Fires end with the handlers; the Scheduler API stays up for the handlers still finishing.
+    shutdown.add('handlers', () => scheduler.stopFiring());
+    shutdown.add('services', () => scheduler.close());
 
     // What Lambda's event source mappings do in AWS: every stream consumer reads its tables'
     // streams, the delivery function reads the delivery queue.
@@ -192,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           busyPollMs: consumer.handler === 'work-changes' ? 25 : 100,
           onError: (error) => console.error(`${consumer.handler}: ${(error as Error).name}: ${(error as Error).message}`),
         });
-        stops.push(() => poller.stop());
+        shutdown.add('handlers', () => poller.stop());
         streamPollers.push({ name: `${consumer.handler}:${table.id}`, stats: () => poller.stats() });
       }
     }
@@ -207,67 +231,101 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // Long polls return as soon as a job arrives; a long wait costs nothing but idle requests.
         waitTimeSeconds: 5,
       });
-      stops.push(() => poller.stop());
+      shutdown.add('handlers', () => poller.stop());
     }
 
     const sweep = await load(scheduledHandlers.sweep.handler);
-    let sweeping = false;
+    let sweeping: Promise<void> | undefined;
     const timer = setInterval(() => {
-      if (sweeping) return;
-      sweeping = true;
-      sweep({}).catch((error: Error) => console.error('sweep failed:', error.name)).finally(() => (sweeping = false));
+      sweeping ??= sweep({})
+        .then(() => undefined, (error: Error) => console.error('sweep failed:', error.name))
+        .finally(() => (sweeping = undefined));
     }, (options.sweepIntervalSeconds ?? 30) * 1000);
-    stops.push(async () => clearInterval(timer));
+    shutdown.add('handlers', async () => {
+      clearInterval(timer);
+      await sweeping;
+    });
 
     const local = (method: HttpGatewayRoute['method'], path: string, invoke: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) =>
       ({ method, path, invoke }) satisfies HttpGatewayRoute;
-    const http = await startHttpGateway({
-      host,
-      port: httpPort,
-      routes: [
-        ...(await Promise.all(
-          httpRoutes.map(async (r) => ({ method: r.method, path: r.path, invoke: (await load(r.handler)) as never })),
-        )),
-        // The agent console, the supervisor view and their config (built here, in memory).
-        ...(await consoleRoutes({ wsUrl: ws.url, deps: { db, tables }, queues: Object.keys(options.config.queues) })),
-        ...(inbox?.routes ?? []),
-        // Started last: once this answers, tables, agents, timers and gateways are all ready.
-        local('GET', '/v1/health', async () => json(200, { status: 'ok' })),
-        local('GET', '/.well-known/jwks.json', async () => json(200, tokens.jwks)),
-        // For the benchmark: what the stack spent (DynamoDB capacity with TIDE_METER_CAPACITY=1).
-        local('GET', '/dev/stats', async () =>
-          json(200, {
-            dynamodb: difference(snapshot(), baseline),
-            sqs: sqs.calls(),
-            scheduler: scheduler.calls(),
-            fires: scheduler.fires(),
-            streams: Object.fromEntries(streamPollers.map((p) => [p.name, p.stats()])),
-          }),
-        ),
-        local('POST', '/dev/token', async (event) => {
-          let body: { agentId?: unknown; role?: unknown };
-          try {
-            body = JSON.parse(event.body ?? '') as typeof body;
-          } catch {
-            return json(400, { error: { code: 'invalid_request', message: 'the body is not JSON' } });
-          }
-          const role = body.role ?? 'agent';
-          if (typeof body.agentId !== 'string' || !body.agentId || body.agentId.length > 128 || !isRole(role)) {
-            return json(400, { error: { code: 'invalid_request', message: 'agentId and role (agent|supervisor|admin)' } });
-          }
-          // Supervisors and admins need no agent profile (DESIGN §4b): any id gets their token.
-          if (role === 'agent' && !(await getAgent({ db, tables }, body.agentId))) {
-            return json(404, { error: { code: 'not_found', message: `agent ${body.agentId} does not exist` } });
-          }
-          return json(200, { token: await tokens.issue(body.agentId, role) });
+    const routes: HttpGatewayRoute[] = [
+      ...(await Promise.all(
+        httpRoutes.map(async (r) => ({ method: r.method, path: r.path, invoke: (await load(r.handler)) as never })),
+      )),
+      // The agent console, the supervisor view and their config (built here, in memory).
+      ...(await consoleRoutes({ wsUrl: ws.url, deps: { db, tables }, queues: Object.keys(options.config.queues) })),
+      ...(inbox?.routes ?? []),
+      // Started last: once this answers, tables, agents, timers and gateways are all ready.
+      local('GET', '/v1/health', async () => json(200, { status: 'ok' })),
+      local('GET', '/.well-known/jwks.json', async () => json(200, tokens.jwks)),
+      // For the benchmark: what the stack spent (DynamoDB capacity with TIDE_METER_CAPACITY=1).
+      local('GET', '/dev/stats', async () =>
+        json(200, {
+          dynamodb: difference(snapshot(), baseline),
+          sqs: sqs.calls(),
+          scheduler: scheduler.calls(),
+          fires: scheduler.fires(),
+          streams: Object.fromEntries(streamPollers.map((p) => [p.name, p.stats()])),
+          // Faults injected so far, by kind (TIDE_FAULTS), when on.
+          ...(faults ? { faults: { ...faults.counts } } : {}),
         }),
-      ],
-    });
-    stops.push(() => http.close());
-    return { httpUrl: http.url, wsUrl: ws.url, stop };
+      ),
+      local('POST', '/dev/token', async (event) => {
+        let body: { agentId?: unknown; role?: unknown };
+        try {
+          // `curl -d` sends a form content type, which the gateway base64-encodes as API Gateway does.
+          const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+          body = JSON.parse(raw) as typeof body;
+        } catch {
+          return json(400, { error: { code: 'invalid_request', message: 'the body is not JSON' } });
+        }
+        const role = body.role ?? 'agent';
+        if (typeof body.agentId !== 'string' || !body.agentId || body.agentId.length > 128 || !isRole(role)) {
+          return json(400, { error: { code: 'invalid_request', message: 'agentId and role (agent|supervisor|admin)' } });
+        }
+        // Supervisors and admins need no agent profile (DESIGN §4b): any id gets their token.
+        if (role === 'agent' && !(await getAgent({ db, tables }, body.agentId))) {
+          return json(404, { error: { code: 'not_found', message: `agent ${body.agentId} does not exist` } });
+        }
+        return json(200, { token: await tokens.issue(body.agentId, role) });
+      }),
+    ];
+    const http = await listenOn('httpPort', host, httpPort, () => startHttpGateway({ host, port: httpPort, routes }));
+    // First of the gateways: nothing new comes in while the rest stops.
+    shutdown.add('gateways', () => http.close(), { first: true });
+    return { httpUrl: http.url, wsUrl: ws.url, stop: () => shutdown.run() };
   } catch (error) {
-    await stop();
+    await shutdown.run();
     throw error;
+  }
+}
+
+type ShutdownPhase = 'gateways' | 'handlers' | 'services' | 'storage';
+
+/**
+ * The order the stack stops in, by phase: what a phase stops is used by the phases before it, so
+ * nothing is stopped while something still calls it (the handlers finishing write to DynamoDB; a
+ * gateway's $disconnect runs a handler). Within a phase, gateways stop one by one in the order
+ * added; handlers and services stop together.
+ */
+class ShutdownOrder {
+  readonly #phases: Record<ShutdownPhase, Array<() => Promise<void>>> = { gateways: [], handlers: [], services: [], storage: [] };
+  #running: Promise<void> | undefined;
+
+  add(phase: ShutdownPhase, stop: () => Promise<void>, options: { first?: boolean } = {}): void {
+    if (options.first) this.#phases[phase].unshift(stop);
+    else this.#phases[phase].push(stop);
+  }
+
+  run(): Promise<void> {
+    return (this.#running ??= (async () => {
+      // A step that fails must not keep the later ones (DynamoDB Local above all) running.
+      const attempt = (stop: () => Promise<void>) => stop().catch((error: unknown) => console.error(`local stack: stopping failed: ${(error as Error).message}`));
+      for (const stop of this.#phases.gateways) await attempt(stop);
+      await Promise.all(this.#phases.handlers.map(attempt));
+      await Promise.all(this.#phases.services.map(attempt));
+      for (const stop of this.#phases.storage) await attempt(stop);
+    })());
   }
 }
 

@@ -24,6 +24,11 @@ export interface Agent {
   holds: Record<string, Holding>;
   /** Queue routing fills the agent up to this (preferred concurrency, or less while ramping up). */
   routingLimit?: number;
+  /**
+   * Effort-weighted load: `active` plus `routing.inactiveLoadWeight` for each inactive
+   * conversation held (docs/priority.md). Absent when that weight is 0: the load is `active`.
+   */
+  load?: number;
   lastAssignedAt?: string;
   /** When the agent last went online (ramp-up counts from here). */
   onlineSince?: string;
@@ -45,9 +50,24 @@ export interface Agent {
 export const routingLimitOf = (agent: Pick<Agent, 'routingLimit' | 'preferredConcurrency'>) =>
   Math.min(agent.routingLimit ?? agent.preferredConcurrency, agent.preferredConcurrency);
 
+/** The load queue routing compares with the routing limit (effort-weighted when configured). */
+export const queueLoadOf = (agent: Pick<Agent, 'active' | 'load'>) => agent.load ?? agent.active;
+
 /** Queue routing may give this agent work now. */
-export const canTakeQueueWork = (agent: Pick<Agent, 'status' | 'active' | 'routingLimit' | 'preferredConcurrency'>) =>
-  agent.status === 'online' && agent.active < routingLimitOf(agent);
+export const canTakeQueueWork = (agent: Pick<Agent, 'status' | 'active' | 'load' | 'routingLimit' | 'preferredConcurrency'>) =>
+  agent.status === 'online' && queueLoadOf(agent) < routingLimitOf(agent);
 
 /** Active conversations in `holds` (what `active` must equal). */
 export const activeHeld = (holds: Agent['holds']) => Object.values(holds).filter((h) => h === 'active').length;
+
+/**
+ * `load` for these holds: each active conversation counts 1, each inactive one `inactiveWeight`
+ * (a customer who went quiet still costs the agent a little: they may come back at any moment).
+ * Undefined when the weight is 0, so agents stored without it need no migration.
+ */
+export const weightedLoad = (holds: Agent['holds'], inactiveWeight: number): number | undefined => {
+  if (inactiveWeight <= 0) return undefined;
+  const inactive = Object.values(holds).filter((h) => h === 'inactive').length;
+  // Rounded so that ten conversations at 0.1 make exactly 1, not 0.9999999.
+  return Math.round((activeHeld(holds) + inactiveWeight * inactive) * 1000) / 1000;
+};

@@ -1,7 +1,7 @@
 import type { AgentConfig } from '../config/schema.js';
 import type { Conversation } from '../conversation/model.js';
 import type { Context } from '../conversation/transitions.js';
-import { activeHeld, canTakeQueueWork, type Agent, type AgentStatus, type Holding } from './model.js';
+import { activeHeld, canTakeQueueWork, weightedLoad, type Agent, type AgentStatus, type Holding } from './model.js';
 
 /**
  * Every change of an agent's routing state, as pure functions (the agent's half of the state
@@ -43,6 +43,7 @@ export function holding(agent: Agent, before: Conversation | undefined, after: C
   return bump(agent, {
     holds,
     active: activeHeld(holds),
+    load: weightedLoad(holds, ctx.config.routing.inactiveLoadWeight),
     ...(now === 'active' ? { lastAssignedAt: ctx.now.toISOString() } : {}),
   });
 }

@@ -9,6 +9,14 @@ import { classifierRulesSchema } from '../classifier/rules.js';
 
 const seconds = z.number().int().min(1);
 
+/**
+ * How long customer data is kept (docs/data.md): a closed conversation and its messages are
+ * deleted (DynamoDB TTL) `messageDays` after the conversation closed. Absent: kept until erased.
+ */
+export const retentionSchema = z.strictObject({
+  messageDays: z.number().int().min(1).max(36_500).optional(),
+});
+
 export const queueConfigSchema = z.strictObject({
   slaSeconds: seconds.default(120),
   inactiveAfterSeconds: seconds.default(600),
@@ -17,6 +25,24 @@ export const queueConfigSchema = z.strictObject({
   priority: z.number().int().min(-100).max(100).default(0),
   /** Sent to the customer when their "no, that's all" closes the conversation; none when absent. */
   closingMessage: z.string().min(1).max(4096).optional(),
+  /** This queue's retention, over the top-level `retention` (docs/data.md). */
+  retention: retentionSchema.optional(),
+  /**
+   * Adaptive inactivity: how long an agent's reply waits for the customer before the conversation
+   * goes inactive (frees its slot), taken from this customer's own pace instead of the fixed
+   * `inactiveAfterSeconds`; absent: the fixed value (docs/priority.md).
+   */
+  adaptiveInactivity: z
+    .strictObject({
+      /** τ = multiplier × the customer's moving-average response time, clamped to [minSeconds, maxSeconds]. */
+      multiplier: z.number().min(1).max(20).default(3),
+      minSeconds: seconds.default(90),
+      maxSeconds: seconds.default(600),
+      /** A first reply to a customer who waited longer than this gets `minSeconds`: they have probably gone. */
+      longFirstWaitSeconds: seconds.default(300),
+    })
+    .refine((a) => a.minSeconds <= a.maxSeconds, { message: 'adaptiveInactivity.minSeconds must be at most maxSeconds' })
+    .optional(),
 });
 
 export const agentIdSchema = z
@@ -113,6 +139,12 @@ export const routingConfigSchema = z.strictObject({
    * (eventually consistent) has caught up with conversations queued just before (0: never).
    */
   recheckAfterSeconds: z.number().int().min(0).max(900).default(2),
+  /**
+   * Effort-weighted load: what an inactive conversation (the customer went quiet) counts toward
+   * the agent's routing load, next to 1 for an active one. 0 frees its slot entirely; LivePerson's
+   * Smart Capacity uses 0.1. `maxLoad` stays a hard cap on active conversations (docs/priority.md).
+   */
+  inactiveLoadWeight: z.number().min(0).max(1).default(0),
 });
 
 /** The priority function's weights and thresholds (docs/priority.md). */
@@ -143,6 +175,7 @@ export const tideConfigSchema = z
     // for a Lambda environment variable (docs/classifier.md).
     classifier: classifierRulesSchema.prefault({}),
     routing: routingConfigSchema.default(routingConfigSchema.parse({})),
+    retention: retentionSchema.default({}),
     queues: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), queueConfigSchema).default({}),
     agents: z.array(agentConfigSchema).default([]),
     channels: z

@@ -3,7 +3,8 @@ import type { TideErrorCode } from '../errors.js';
 import { isTideError } from '../errors.js';
 import { logger } from '../runtime/logger.js';
 
-const statusByCode: Record<TideErrorCode, number> = {
+/** The HTTP status of each error code (also the list of codes: docs/openapi.json and docs/asyncapi.json name them all). */
+export const statusByCode: Record<TideErrorCode, number> = {
   invalid_request: 400,
   unknown_queue: 400,
   invalid_signature: 401,

@@ -24,7 +24,8 @@ export type HandlerName =
   | 'recheck-queues'
   | 'push-overview'
   | 'conversation-history'
-  | 'admin-agents';
+  | 'admin-agents'
+  | 'admin-customers';
 
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -50,6 +51,9 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/admin/agents', handler: 'admin-agents', auth: 'bearer' },
   { method: 'PUT', path: '/v1/admin/agents/{agentId}', handler: 'admin-agents', auth: 'bearer' },
   { method: 'DELETE', path: '/v1/admin/agents/{agentId}', handler: 'admin-agents', auth: 'bearer' },
+  // A customer's data: export and erasure (docs/data.md).
+  { method: 'GET', path: '/v1/admin/customers/{channel}/{customerId}/export', handler: 'admin-customers', auth: 'bearer' },
+  { method: 'DELETE', path: '/v1/admin/customers/{channel}/{customerId}', handler: 'admin-customers', auth: 'bearer' },
 ];
 
 /** WebSocket agent actions; route selection is on `$request.body.action`. */

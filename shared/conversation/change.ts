@@ -6,6 +6,7 @@ import { commit, type CommitOutcome, type NamedWrite } from '../storage/commit.j
 import { conversationWrite } from './conversation-store.js';
 import { messageWrite, type StoredMessage } from './message-store.js';
 import type { Conversation } from './model.js';
+import { messageExpiry } from './retention.js';
 import type { Context } from './transitions.js';
 
 /**
@@ -36,7 +37,7 @@ export function changeWrites(deps: Pick<Deps, 'tables'>, ctx: Context, change: C
     writes.push(...agentWrites(deps, agent, next));
     agents.push(next);
   }
-  for (const message of change.messages ?? []) writes.push(messageWrite(deps, message));
+  for (const message of change.messages ?? []) writes.push(messageWrite(deps, message, messageExpiry(ctx.config, change.after, message.sentAt)));
   writes.push(...(change.also ?? []));
   return { writes, agents };
 }

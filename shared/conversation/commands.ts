@@ -9,7 +9,8 @@ import { TideError } from '../errors.js';
 import type { Deps } from '../runtime/deps.js';
 import { withRetries, type CommitOutcome } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
-import { customerKey, getCustomer, releaseOpenConversation } from './customer-store.js';
+import { completeClose } from './complete-close.js';
+import { customerKey, getCustomer } from './customer-store.js';
 import { getMessage, type StoredMessage } from './message-store.js';
 import { getConversation } from './conversation-store.js';
 import type { Conversation, TransferNote } from './model.js';
@@ -160,7 +161,7 @@ async function refuseUnsendable(deps: Deps, c: Conversation, text: string, now: 
 /** Closes the conversation; the customer's next message opens a new one. */
 export async function closeConversation(deps: Deps, agentId: string, conversationId: string, options: CommandOptions = {}): Promise<Conversation> {
   const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.close(c, c, ctx), ack: { conversationId } }), options);
-  await releaseOpenConversation(deps, closed);
+  await completeClose(deps, closed);
   return closed;
 }
 

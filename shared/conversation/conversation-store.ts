@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { batchGet } from '../storage/batch-get.js';
-import type { NamedWrite } from '../storage/commit.js';
+import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Conversation } from './model.js';
 
@@ -47,3 +47,50 @@ export const conversationWrite = (deps: Pick<Deps, 'tables'>, before: Conversati
   name: 'conversation',
   write: versionedWrite(deps.tables.conversations, { conversationId: after.conversationId }, before, after),
 });
+
+/**
+ * The ids of a customer's conversations on one channel, every page of the `byCustomer` index
+ * (keys only; eventually consistent: one created a moment ago may be missing, one deleted a
+ * moment ago may still be listed, so callers read the conversations themselves).
+ */
+export async function conversationIdsOfCustomer(deps: StoreDeps, channel: string, customerId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.tables.conversations,
+        IndexName: 'byCustomer',
+        KeyConditionExpression: 'customerId = :id AND #channel = :ch',
+        ExpressionAttributeNames: { '#channel': 'channel' },
+        ExpressionAttributeValues: { ':id': customerId, ':ch': channel },
+        ExclusiveStartKey: start,
+      }),
+    );
+    ids.push(...(page.Items ?? []).map((item) => item.conversationId as string));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return ids;
+}
+
+/**
+ * Deletes a closed conversation (an erasure). An open one is refused: it must be closed through
+ * the state machine first, which releases its agent. True when it was deleted or was already gone.
+ */
+export async function deleteClosedConversation(deps: StoreDeps, conversationId: string): Promise<boolean> {
+  try {
+    await deps.db.send(
+      new DeleteCommand({
+        TableName: deps.tables.conversations,
+        Key: { conversationId },
+        ConditionExpression: 'attribute_not_exists(conversationId) OR #state = :closed',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':closed': 'closed' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

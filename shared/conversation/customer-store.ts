@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { isConditionFailure } from '../storage/commit.js';
 import type { Conversation } from './model.js';
@@ -24,6 +24,13 @@ export interface Customer {
   /** The customer sent STOP (or the like) and not START since: nothing may be sent to them. */
   optedOut?: boolean;
   optedOutAt?: string;
+  /**
+   * When DynamoDB may delete it (epoch seconds): its last conversation's expiry, set when that
+   * closes (docs/data.md). Absent while a conversation is open, and while opted out: the opt-out
+   * must outlive the retention of the conversation that carried it, or a later reply would
+   * reach someone who said STOP.
+   */
+  expiresAt?: number;
 }
 
 export const customerKey = (channel: string, customerId: string) => `${channel}#${customerId}`;
@@ -49,7 +56,7 @@ export async function claimOpenConversation(
       new UpdateCommand({
         TableName: deps.tables.customers,
         Key: { customerKey: customerKey(customer.channel, customer.customerId) },
-        UpdateExpression: 'SET openConversationId = :c, channel = :ch, customerId = :id, updatedAt = :at',
+        UpdateExpression: 'SET openConversationId = :c, channel = :ch, customerId = :id, updatedAt = :at REMOVE expiresAt',
         ConditionExpression: replacing ? 'openConversationId = :stale' : 'attribute_not_exists(openConversationId)',
         ExpressionAttributeValues: {
           ':c': conversationId,
@@ -69,24 +76,30 @@ export async function claimOpenConversation(
 
 /**
  * After a close: the customer has no open conversation any more; the agent is remembered for the
- * customer's next conversation (history affinity) and the conversation for a late "thanks". Only
- * if the pointer still points at it; a crash before this leaves a stale pointer, which readers
- * treat as none.
+ * customer's next conversation (history affinity) and the conversation for a late "thanks", and
+ * the customer item expires with that conversation unless they opted out. Only if the pointer
+ * still points at it; a crash before this leaves a stale pointer, which readers treat as none.
  */
 export async function releaseOpenConversation(deps: StoreDeps, closed: Conversation): Promise<void> {
-  try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tables.customers,
-        Key: { customerKey: customerKey(closed.channel, closed.customerId) },
-        UpdateExpression: `SET lastConversationId = :c${closed.lastAgentId ? ', lastAgentId = :a' : ''} REMOVE openConversationId`,
-        ConditionExpression: 'openConversationId = :c',
-        ExpressionAttributeValues: { ':c': closed.conversationId, ...(closed.lastAgentId ? { ':a': closed.lastAgentId } : {}) },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  const release = async (expiresAt: number | undefined) => {
+    try {
+      await deps.db.send(
+        new UpdateCommand({
+          TableName: deps.tables.customers,
+          Key: { customerKey: customerKey(closed.channel, closed.customerId) },
+          UpdateExpression: `SET lastConversationId = :c${closed.lastAgentId ? ', lastAgentId = :a' : ''}${expiresAt ? ', expiresAt = :e' : ''} REMOVE openConversationId`,
+          ConditionExpression: `openConversationId = :c${expiresAt ? ' AND attribute_not_exists(optedOut)' : ''}`,
+          ExpressionAttributeValues: { ':c': closed.conversationId, ...(closed.lastAgentId ? { ':a': closed.lastAgentId } : {}), ...(expiresAt ? { ':e': expiresAt } : {}) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  };
+  // One write for nearly everyone; an opted-out customer (or a stale pointer) takes a second.
+  if (!(closed.expiresAt && (await release(closed.expiresAt)))) await release(undefined);
 }
 
 /**
@@ -98,8 +111,15 @@ export async function setOptedOut(deps: StoreDeps, key: string, optedOut: boolea
     new UpdateCommand({
       TableName: deps.tables.customers,
       Key: { customerKey: key },
-      UpdateExpression: optedOut ? 'SET optedOut = :t, optedOutAt = :at, channel = :ch, customerId = :id' : 'SET channel = :ch, customerId = :id REMOVE optedOut, optedOutAt',
+      // An opt-out is kept until START or erasure, whatever the retention (see `expiresAt`).
+      UpdateExpression: optedOut ? 'SET optedOut = :t, optedOutAt = :at, channel = :ch, customerId = :id REMOVE expiresAt' : 'SET channel = :ch, customerId = :id REMOVE optedOut, optedOutAt',
       ExpressionAttributeValues: { ':ch': customer.channel, ':id': customer.customerId, ...(optedOut ? { ':t': true, ':at': at } : {}) },
     }),
   );
+}
+
+/** Deletes the customer item (an erasure); true when there was one. */
+export async function deleteCustomer(deps: StoreDeps, key: string): Promise<boolean> {
+  const { Attributes } = await deps.db.send(new DeleteCommand({ TableName: deps.tables.customers, Key: { customerKey: key }, ReturnValues: 'ALL_OLD' }));
+  return Attributes !== undefined;
 }

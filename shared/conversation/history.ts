@@ -185,7 +185,7 @@ async function latestNotYetIndexed(
  * share their time) the customer's message first. The index orders equal times arbitrarily, so
  * this holds within a page; the cursor follows the index, so each message is on one page only.
  */
-const oldestFirst = (a: StoredMessage, b: StoredMessage) =>
+export const oldestFirst = (a: StoredMessage, b: StoredMessage) =>
   a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : a.direction === b.direction ? 0 : a.direction === 'in' ? -1 : 1;
 
 export function conversationView(c: Conversation): ConversationView {
@@ -205,7 +205,7 @@ export function conversationView(c: Conversation): ConversationView {
   };
 }
 
-function messageView(m: StoredMessage): MessageView {
+export function messageView(m: StoredMessage): MessageView {
   return {
     id: m.messageId,
     direction: m.direction,

@@ -1,8 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { storedForm } from '../storage/versioned.js';
+import { getConversation } from './conversation-store.js';
 import type { ChannelName, Direction, ProviderName } from './model.js';
+import { messageExpiry } from './retention.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
@@ -50,6 +52,8 @@ export interface StoredMessage {
   error?: { code: string; message: string };
   /** Delivery attempts made so far. */
   attempts?: number;
+  /** When DynamoDB may delete it (epoch seconds): its conversation's, once that closed (shared/conversation/retention.ts). */
+  expiresAt?: number;
 }
 
 export async function getMessage(deps: StoreDeps, messageId: string, consistent = true): Promise<StoredMessage | undefined> {
@@ -57,18 +61,25 @@ export async function getMessage(deps: StoreDeps, messageId: string, consistent 
   return Item as StoredMessage | undefined;
 }
 
-/** The write of a new message: refused if the id exists (derived ids make that the dedupe). */
-export const messageWrite = (deps: Pick<Deps, 'tables'>, message: StoredMessage): NamedWrite => ({
+/**
+ * The write of a new message: refused if the id exists (derived ids make that the dedupe).
+ * `expiresAt` is the retention rule's (`messageExpiry`, from the conversation it is written with).
+ */
+export const messageWrite = (deps: Pick<Deps, 'tables'>, message: StoredMessage, expiresAt?: number): NamedWrite => ({
   name: `message:${message.messageId}`,
   write: {
-    Put: { TableName: deps.tables.messages, Item: storedForm(message), ConditionExpression: 'attribute_not_exists(messageId)' },
+    Put: { TableName: deps.tables.messages, Item: storedForm({ ...message, expiresAt }), ConditionExpression: 'attribute_not_exists(messageId)' },
   },
 });
 
-/** Stores a new message on its own; 'exists' when a message with this id is already stored. */
-export async function putMessage(deps: StoreDeps, message: StoredMessage): Promise<'stored' | 'exists'> {
+/**
+ * Stores a new message on its own; 'exists' when a message with this id is already stored. A
+ * message filed with a closed conversation (`afterClose`) takes that conversation's expiry.
+ */
+export async function putMessage(deps: StoreDeps & Pick<Deps, 'config'>, message: StoredMessage): Promise<'stored' | 'exists'> {
+  const filedWith = message.afterClose ? await getConversation(deps, message.conversationId, false) : undefined;
   try {
-    await deps.db.send(new PutCommand(messageWrite(deps, message).write.Put!));
+    await deps.db.send(new PutCommand(messageWrite(deps, message, messageExpiry(deps.config, filedWith, message.sentAt)).write.Put!));
     return 'stored';
   } catch (error) {
     if (isConditionFailure(error)) return 'exists';
@@ -89,4 +100,87 @@ export async function moveMessage(deps: StoreDeps, messageId: string, conversati
       ExpressionAttributeValues: { ':c': conversationId },
     }),
   );
+}
+
+/**
+ * The ids of a conversation's messages, oldest first, every page of the `byConversation` index
+ * (keys only). The index is eventually consistent: a message written a moment ago may be missing,
+ * and one moved or deleted a moment ago may still be listed.
+ */
+export async function messageIdsOf(deps: StoreDeps, conversationId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.tables.messages,
+        IndexName: 'byConversation',
+        KeyConditionExpression: 'conversationId = :c',
+        ExpressionAttributeValues: { ':c': conversationId },
+        ExclusiveStartKey: start,
+      }),
+    );
+    ids.push(...(page.Items ?? []).map((item) => item.messageId as string));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return ids;
+}
+
+/** How many writes run at once when a conversation's messages are stamped one by one. */
+const stampConcurrency = 8;
+
+/**
+ * Gives each of a conversation's messages its expiry, one conditional write each: only a message
+ * that still exists and still belongs to the conversation. Returns how many were stamped.
+ */
+export async function setMessagesExpiry(deps: StoreDeps, conversationId: string, messageIds: readonly string[], expiresAt: number): Promise<number> {
+  let stamped = 0;
+  const queue = [...new Set(messageIds)];
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      try {
+        await deps.db.send(
+          new UpdateCommand({
+            TableName: deps.tables.messages,
+            Key: { messageId: id },
+            UpdateExpression: 'SET expiresAt = :e',
+            ConditionExpression: 'conversationId = :c',
+            ExpressionAttributeValues: { ':e': expiresAt, ':c': conversationId },
+          }),
+        );
+        stamped++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(stampConcurrency, queue.length) }, worker));
+  return stamped;
+}
+
+/** DynamoDB kept leaving some deletes of a batch unprocessed (throttling): the caller may run again. */
+export class UnprocessedDeletesError extends Error {
+  constructor(readonly left: number) {
+    super(`${left} deletes left unprocessed after ${maxBatchAttempts} attempts`);
+    this.name = 'UnprocessedDeletesError';
+  }
+}
+
+const maxBatchAttempts = 8;
+
+/** Deletes messages by id, 25 per call (DynamoDB's limit), retrying what DynamoDB leaves unprocessed. */
+export async function deleteMessages(deps: StoreDeps, messageIds: readonly string[]): Promise<void> {
+  const unique = [...new Set(messageIds)];
+  for (let i = 0; i < unique.length; i += 25) {
+    let requests: NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined = unique
+      .slice(i, i + 25)
+      .map((messageId) => ({ DeleteRequest: { Key: { messageId } } }));
+    for (let attempt = 0; requests && requests.length; attempt++) {
+      if (attempt === maxBatchAttempts) throw new UnprocessedDeletesError(requests.length);
+      // Unprocessed items are DynamoDB asking us to slow down: back off before sending them again.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const out: BatchWriteCommandOutput = await deps.db.send(new BatchWriteCommand({ RequestItems: { [deps.tables.messages]: requests } }));
+      requests = out.UnprocessedItems?.[deps.tables.messages];
+    }
+  }
 }

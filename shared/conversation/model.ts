@@ -106,6 +106,8 @@ export interface Conversation {
   createdAt: string;
   updatedAt: string;
   closedAt?: string;
+  /** Set when it closes: when DynamoDB may delete it (epoch seconds; retention, docs/data.md). */
+  expiresAt?: number;
   /** Incremented on every change; writes are conditional on it (optimistic concurrency). */
   version: number;
 }

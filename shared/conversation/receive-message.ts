@@ -4,10 +4,12 @@ import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
 import { closingMessageId, inboundMessageId, newConversationId } from '../ids.js';
 import type { Deps } from '../runtime/deps.js';
+import { tideMetrics } from '../runtime/metrics.js';
 import { commit, withRetries } from '../storage/commit.js';
 import { commitChange, contextOf } from './change.js';
 import { conversationWrite, getConversation } from './conversation-store.js';
-import { claimOpenConversation, customerKey, getCustomer, releaseOpenConversation, setOptedOut } from './customer-store.js';
+import { completeClose } from './complete-close.js';
+import { claimOpenConversation, customerKey, getCustomer, setOptedOut } from './customer-store.js';
 import { getMessage, moveMessage, putMessage, type MessageMedia, type StoredMessage } from './message-store.js';
 import type { ChannelName, Conversation, ProviderName } from './model.js';
 import { hasApplied, openConversation, receiveCustomerMessage, type InboundFacts } from './transitions.js';
@@ -67,7 +69,7 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
   // provider's retry sets it again, which changes nothing.
   if (message.optOut) await setOptedOut(deps, key, message.optOut === 'stop', { channel: message.channel, customerId: message.from }, deps.clock.now().toISOString());
 
-  return withRetries('inbound message', async (attempt) => {
+  const received = await withRetries<Received>('inbound message', async (attempt) => {
     const consistent = attempt > 0;
     const ctx = contextOf(deps);
     const at = ctx.now.toISOString();
@@ -117,7 +119,7 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
       const after = receiveCustomerMessage(open, facts, kind, agent, ctx);
       const outcome = await commitChange(deps, ctx, { before: open, after, agents: agent ? [agent] : [], messages: closingMessage(deps, after, kind, at) });
       if (!outcome.committed) return { done: false };
-      if (after.state === 'closed') await releaseOpenConversation(deps, after);
+      if (after.state === 'closed') await completeClose(deps, after);
       return done;
     }
 
@@ -128,6 +130,8 @@ export async function receiveMessage(deps: Deps, message: InboundMessage): Promi
     // Refused only if another message created it meanwhile; the next round applies this one to it.
     return (await commit(deps.db, [conversationWrite(deps, undefined, created)])).committed ? done : { done: false };
   });
+  if (!received.duplicate) deps.metrics?.count(tideMetrics.inboundMessages, { Channel: message.channel });
+  return received;
 }
 
 const inboundItem = (m: InboundMessage, messageId: string, conversationId: string, at: string, afterClose = false): StoredMessage => ({

@@ -6,6 +6,7 @@ import { TideError } from '../errors.js';
 import { priorityFromRules, raisedPriority } from '../routing/priority-rules.js';
 import { rankOf } from '../routing/priority.js';
 import { armingAfter, type TimedEvent } from '../timers/deadlines.js';
+import { closedExpiry } from './retention.js';
 import { summaryOf, type ChannelName, type Conversation, type ProviderName, type TransferNote } from './model.js';
 
 /**
@@ -89,6 +90,24 @@ function customerResponseSeconds(previous: Conversation, now: Date): number | un
   const sample = Math.max(0, (now.getTime() - Date.parse(previous.lastMessage.at)) / 1000);
   const before = previous.customerResponseSeconds;
   return Math.round(before === undefined ? sample : 0.5 * before + 0.5 * sample);
+}
+
+/**
+ * How long the agent's reply waits for the customer before the conversation goes inactive: the
+ * queue's fixed `inactiveAfterSeconds`, or, with `adaptiveInactivity`, this customer's own pace
+ * (a multiple of their moving-average response time, clamped), and the shortest wait for a first
+ * reply that came after a long wait (a customer who waited that long has probably gone).
+ */
+export function inactivitySeconds(c: Conversation, queue: QueueConfig, now: Date): number {
+  const adaptive = queue.adaptiveInactivity;
+  if (!adaptive) return queue.inactiveAfterSeconds;
+  // Never answered an agent's message, and the last message is theirs: this is the first reply.
+  if (c.customerResponseSeconds === undefined && c.lastMessage.direction === 'in') {
+    const waited = c.waitingSince ? (now.getTime() - Date.parse(c.waitingSince)) / 1000 : 0;
+    return waited > adaptive.longFirstWaitSeconds ? adaptive.minSeconds : adaptive.maxSeconds;
+  }
+  if (c.customerResponseSeconds === undefined) return adaptive.maxSeconds;
+  return Math.round(Math.min(adaptive.maxSeconds, Math.max(adaptive.minSeconds, adaptive.multiplier * c.customerResponseSeconds)));
 }
 
 /** Auto-close counts from the customer's last message, and never before the conversation went inactive. */
@@ -204,7 +223,7 @@ export function reply(c: Conversation, r: { messageId: string; text: string; clo
       lastMessage: summaryOf({ messageId: r.messageId, direction: 'out', text: r.text, at: iso(ctx) }),
       closingQuestionAsked: r.closing ?? isClosingQuestion(r.text, ctx.config.classifier),
       // Silence from here on makes an active conversation inactive (shared/timers).
-      inactiveAt: c.state === 'active' ? addSeconds(ctx.now, queue.inactiveAfterSeconds).toISOString() : (c.inactiveAt ?? null),
+      inactiveAt: c.state === 'active' ? addSeconds(ctx.now, inactivitySeconds(c, queue, ctx.now)).toISOString() : (c.inactiveAt ?? null),
     },
     ctx,
   );
@@ -227,6 +246,8 @@ export function close(before: Conversation, c: Conversation, ctx: Context): Conv
       reassignAt: null,
       transferNote: undefined,
       closedAt: iso(ctx),
+      // Never reopened (a new message opens a new conversation), so this is final.
+      expiresAt: closedExpiry(ctx.config, c.queue, ctx.now),
     },
     ctx,
   );

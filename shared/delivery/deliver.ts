@@ -4,6 +4,7 @@ import { channelOf } from '../channels/registry.js';
 import { getMessage, type DeliveryStatus, type StoredMessage } from '../conversation/message-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
+import { tideMetrics } from '../runtime/metrics.js';
 import { isConditionFailure } from '../storage/commit.js';
 import type { DeliveryJob } from './delivery-queue.js';
 import { statusesBefore } from './status.js';
@@ -38,22 +39,37 @@ export async function deliverOutbound(deps: Deps, job: DeliveryJob, options: { t
   const outcome: SendOutcome = channel.configured(deps.config)
     ? await channel.send(deps, message, options)
     : { kind: 'failed', code: 'channel_not_configured', message: `Tide has no ${channel.provider} channel configured` };
+  // Counted once the attempt's result is stored (a job that throws before comes back and counts then).
+  const count = (result: DeliveryOutcome, code: string) => deps.metrics?.count(tideMetrics.deliveryOutcomes, { Channel: message.channel, Outcome: result, Code: code || 'unknown' });
   if (outcome.kind === 'sent') {
     const status = outcome.delivered ? 'delivered' : 'sent';
     // Conditional on the status not being past it: a duplicate job's second send changes nothing.
     await moveStatus(deps, message, status, { attempts: job.attempt, ...(outcome.providerMessageId ? { providerMessageId: outcome.providerMessageId } : {}) });
+    count(status, 'ok');
     return status;
   }
   const age = deps.clock.now().getTime() - Date.parse(message.sentAt);
   if (outcome.kind === 'retry' && age < giveUpAfterSeconds * 1000) {
     logger.warn('delivery will be retried', { messageId: message.messageId, attempt: job.attempt, reason: outcome.reason });
     await deps.deliveries.enqueue([{ ...job, attempt: job.attempt + 1 }], retryDelaySeconds(job.attempt));
+    count('retry', retryCode(outcome.reason));
     return 'retry';
   }
   const error = outcome.kind === 'failed' ? { code: outcome.code, message: outcome.message } : { code: 'gave_up', message: `not delivered after ${job.attempt} attempts in 24 hours` };
   logger.error('delivery failed', { messageId: message.messageId, code: error.code });
   await moveStatus(deps, message, 'failed', { attempts: job.attempt, error });
+  count('failed', error.code);
   return 'failed';
+}
+
+/**
+ * A transient failure's reason as a metric dimension, from a small set (never free text):
+ * `http_503`, an error's name (`TimeoutError`), or `transient`.
+ */
+export function retryCode(reason: string): string {
+  const status = /^HTTP (\d{3})\b/.exec(reason)?.[1];
+  if (status) return `http_${status}`;
+  return /^[A-Za-z]{1,40}$/.test(reason) ? reason : 'transient';
 }
 
 /**

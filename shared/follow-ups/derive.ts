@@ -1,4 +1,4 @@
-import { canTakeQueueWork, routingLimitOf, type Agent } from '../agent/model.js';
+import { canTakeQueueWork, queueLoadOf, routingLimitOf, type Agent } from '../agent/model.js';
 import type { DeliveryStatus, StoredMessage } from '../conversation/message-store.js';
 import type { Conversation } from '../conversation/model.js';
 import { sameValue } from '../storage/versioned.js';
@@ -74,7 +74,7 @@ function agentFollowUps(before: Agent | undefined, after: Agent | undefined): Fo
     canTakeQueueWork(after) &&
     (!before ||
       !canTakeQueueWork(before) ||
-      after.active < before.active ||
+      queueLoadOf(after) < queueLoadOf(before) ||
       routingLimitOf(after) > routingLimitOf(before) ||
       !sameValue(before.queues, after.queues));
   if (capacityAppeared) for (const queue of after.queues) out.push({ kind: 'route', queue, agent: after });

@@ -8,6 +8,7 @@ import type { ChannelName, Conversation, TransferNote } from '../conversation/mo
 import { byRank } from '../routing/priority.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
+import { tideMetrics } from '../runtime/metrics.js';
 
 /** One entry of the `worklist` frame (DESIGN §4). */
 export interface WorklistItem {
@@ -103,6 +104,7 @@ export async function postToAgent(deps: Deps, agent: Agent, frames: readonly obj
           sent++;
         } catch (error) {
           logger.warn('push failed', { agentId: agent.agentId, connectionId, error: (error as Error).name });
+          deps.metrics?.count(tideMetrics.pushFailures, {});
           return;
         }
       }

@@ -1,4 +1,4 @@
-import { canTakeQueueWork, type Agent } from '../agent/model.js';
+import { canTakeQueueWork, queueLoadOf, type Agent } from '../agent/model.js';
 
 /**
  * Which agent gets a queued conversation. Pure; the assignment's conditional write has the last word.
@@ -7,7 +7,7 @@ import { canTakeQueueWork, type Agent } from '../agent/model.js';
  *    less while ramping up).
  *  - The preferred agent when eligible (history affinity: the customer's previous agent, or the
  *    one they were with before the agent left).
- *  - Otherwise the least loaded relative to what they prefer (an agent who prefers 6 is "as busy"
+ *  - Otherwise the least loaded (effort-weighted when configured) relative to what they prefer (an agent who prefers 6 is "as busy"
  *    with 2 as one who prefers 3 with 1). Ties go to a random one of them: routers running at once
  *    on the same facts then spread over the tied agents instead of all racing for the same one.
  */
@@ -20,7 +20,7 @@ export function chooseAgent(
   const eligible = [...agents].filter((a) => canTakeQueueWork(a) && a.queues.includes(queue));
   const preferred = eligible.find((a) => a.agentId === preferredAgentId);
   if (preferred) return preferred;
-  const load = (a: Agent) => a.active / a.preferredConcurrency;
+  const load = (a: Agent) => queueLoadOf(a) / a.preferredConcurrency;
   const least = Math.min(...eligible.map(load));
   const tied = eligible.filter((a) => load(a) - least < 1e-9);
   return tied.length ? tied[Math.floor(random() * tied.length)] : undefined;

@@ -1,10 +1,11 @@
 import { getAgents } from '../agent/agent-store.js';
-import { canTakeQueueWork, routingLimitOf, type Agent } from '../agent/model.js';
+import { canTakeQueueWork, queueLoadOf, routingLimitOf, type Agent } from '../agent/model.js';
 import { commitChange, contextOf } from '../conversation/change.js';
 import { nextQueued } from '../conversation/conversation-store.js';
 import type { Conversation } from '../conversation/model.js';
 import { assign } from '../conversation/transitions.js';
 import type { Deps } from '../runtime/deps.js';
+import { tideMetrics } from '../runtime/metrics.js';
 import { availableAgentIds } from './availability-store.js';
 import { chooseAgent } from './choose-agent.js';
 import { byRank } from './priority.js';
@@ -67,7 +68,7 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
     for (const agent of await getAgents(deps, ids, false)) loaded.set(agent.agentId, agent);
   };
 
-  const roomFor = room ? 2 * room.size : [...loaded.values()].reduce((n, a) => n + routingLimitOf(a) - a.active, 0);
+  const roomFor = room ? 2 * room.size : [...loaded.values()].reduce((n, a) => n + Math.ceil(routingLimitOf(a) - queueLoadOf(a)), 0);
   // New work that fits where there is room needs no look at the queue: had older work been
   // waiting with room there, an earlier pass would have placed it (and a lagging index is what
   // rechecks and the sweep are for). When room is short, the queue decides who goes first.
@@ -94,6 +95,7 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
       if (outcome.committed) {
         loaded.set(agent.agentId, outcome.agents[0] ?? agent);
         assigned.push(after);
+        deps.metrics?.measure(tideMetrics.routingLatency, { Queue: queue }, ctx.now.getTime() - Date.parse(candidate.waitingSince ?? candidate.updatedAt));
         break;
       }
       for (const conflict of outcome.conflicts) {

@@ -1,5 +1,5 @@
 import { agentIdsWithStatus, commitAgent, getAgents } from '../agent/agent-store.js';
-import { activeHeld, type Agent } from '../agent/model.js';
+import { activeHeld, weightedLoad, type Agent } from '../agent/model.js';
 import { checkPresence, startPresenceGrace } from '../agent/presence.js';
 import { onRampTimer } from '../agent/set-status.js';
 import { holdingOf } from '../agent/transitions.js';
@@ -7,6 +7,7 @@ import { liveConnections, removeConnection } from '../agent/connections.js';
 import { getConversations } from '../conversation/conversation-store.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
+import { recordQueueMetrics } from '../supervision/queue-metrics.js';
 import { fireLatenessMs } from '../timers/deadlines.js';
 import { redriveFailedTimers } from '../timers/redrive.js';
 import { routeQueue } from './route-queue.js';
@@ -48,7 +49,8 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
   // Checking an agent's holds against its conversations reads them all: each sweep checks a
   // tenth of the agents (by id), so every agent is checked every ten minutes.
   const turn = Math.floor(deps.clock.now().getTime() / 60_000) % 10;
-  for (const agent of await getAgents(deps, ids)) {
+  const agents = await getAgents(deps, ids);
+  for (const agent of agents) {
     try {
       if ((agent.active !== activeHeld(agent.holds ?? {}) || bucketOf(agent.agentId) === turn) && (await repairLoad(deps, agent))) repairedAgents++;
       if (await presenceOf(deps, agent)) presenceChecks++;
@@ -57,6 +59,7 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
       logger.error('sweep: an agent check failed', { agentId: agent.agentId, error: (error as Error).name });
     }
   }
+  if (deps.metrics) await recordQueueMetrics(deps, deps.metrics, agents).catch((error: Error) => logger.warn('sweep: queue metrics not read', { error: error.name }));
   const timersRedriven = deps.failedTimers ? (await redriveFailedTimers(deps, deps.failedTimers)).redriven : 0;
   return { assigned, failedQueues, repairedAgents, presenceChecks, timersRedriven };
 }
@@ -70,11 +73,12 @@ async function repairLoad(deps: Deps, agent: Agent): Promise<boolean> {
     if (how) holds[c.conversationId] = how;
   }
   const active = activeHeld(holds);
-  const same = active === agent.active && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
+  const load = weightedLoad(holds, deps.config.routing.inactiveLoadWeight);
+  const same = active === agent.active && load === agent.load && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
   if (same) return false;
   logger.error('agent load drifted; repaired', { agentId: agent.agentId, counted: agent.active, actual: active });
   // Conditional on the version read: an agent changing meanwhile is left for the next sweep.
-  return commitAgent(deps, agent, { ...agent, holds, active, version: agent.version + 1 });
+  return commitAgent(deps, agent, { ...agent, holds, active, load, version: agent.version + 1 });
 }
 
 const bucketOf = (agentId: string) => [...agentId].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7) % 10;

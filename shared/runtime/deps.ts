@@ -9,6 +9,7 @@ import type { Pusher } from '../push/pusher.js';
 import type { TableNames } from '../storage/tables.js';
 import type { FailedTimers } from '../timers/failed-timers.js';
 import type { TimerScheduler } from '../timers/timer-scheduler.js';
+import type { MetricsRecorder } from './metrics.js';
 
 /**
  * Sends an HTTP request to a channel; `fetch` in production, a fault injector in tests. `timeoutMs`
@@ -47,4 +48,6 @@ export interface Deps {
   random?: () => number;
   /** Timer fires that failed for good, redriven by the sweep (absent where none are kept). */
   failedTimers?: FailedTimers;
+  /** What happened, for CloudWatch (shared/runtime/metrics.ts); absent where nobody watches (the simulator, most tests). */
+  metrics?: MetricsRecorder;
 }

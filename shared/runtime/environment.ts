@@ -13,6 +13,10 @@ export const environment = {
   tokenAudience: 'TOKEN_AUDIENCE',
   /** Claim that carries the role (`agent` | `supervisor` | `admin`); default `role`. */
   tokenRoleClaim: 'TOKEN_ROLE_CLAIM',
+  /** Comma-separated JWT algorithms tokens may use (shared/auth/agent-token.ts); default `RS256,ES256`. */
+  tokenAlgorithms: 'TOKEN_ALGORITHMS',
+  /** How long after a rotation a channel secret's previous version still verifies webhooks (shared/channels/secrets.ts). */
+  secretGraceSeconds: 'CHANNEL_SECRET_GRACE_SECONDS',
   /** EventBridge Scheduler: the schedule group timers are created in. */
   timerGroup: 'TIMER_SCHEDULE_GROUP',
   /** ARN of the `timer-fired` function that schedules invoke. */
@@ -27,6 +31,8 @@ export const environment = {
   recheckQueueUrl: 'RECHECK_QUEUE_URL',
   /** The SQS queue of timer fires Scheduler could not deliver (redriven by the sweep). */
   timerDeadLetterUrl: 'TIMER_DLQ_URL',
+  /** The `service` dimension of every metric: the stack's name (shared/runtime/metrics.ts). */
+  metricsService: 'TIDE_METRICS_SERVICE',
   /** Local stack only: the SQS emulator. */
   sqsEndpoint: 'SQS_ENDPOINT',
   /** Local stack only: the Secrets Manager emulator. */

@@ -9,7 +9,9 @@ import { sqsFailedTimers } from '../timers/failed-timers.js';
 import { eventBridgeScheduler, schedulerSettingsFromEnv } from '../timers/timer-scheduler.js';
 import { maxAnswerBytes, type Deps, type HttpSend } from './deps.js';
 import { sqsJobQueue, unconfiguredQueue, type JobQueue } from './job-queue.js';
+import { EmfMetrics } from './emf-metrics.js';
 import { environment } from './environment.js';
+import { MemoryMetrics, type MetricsRecorder } from './metrics.js';
 
 /** `fetch`, bounded by `timeoutMs`, reading at most `maxAnswerBytes` of the answer. */
 export const fetchSend: HttpSend = async (url, { timeoutMs = 5_000, ...init }) => {
@@ -44,7 +46,19 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     rechecks: queueFromEnv(env, environment.recheckQueueUrl),
     overviews: queueFromEnv(env, overviewQueue.envVar),
     failedTimers: env[environment.timerDeadLetterUrl] ? sqsFailedTimers(env[environment.timerDeadLetterUrl]!, env[environment.sqsEndpoint] || undefined, env) : undefined,
+    metrics: metricsFromEnv(env),
   };
+}
+
+/**
+ * The local stack's metrics: every handler of its one process records here (its totals are the
+ * local answer to the dashboard); printing EMF records there would only bury the console.
+ */
+export const localMetrics = new MemoryMetrics();
+
+/** EMF (Powertools) in Lambda, which sets AWS_LAMBDA_FUNCTION_NAME; `localMetrics` elsewhere. */
+function metricsFromEnv(env: NodeJS.ProcessEnv): MetricsRecorder {
+  return env.AWS_LAMBDA_FUNCTION_NAME ? new EmfMetrics({ service: env[environment.metricsService] }) : localMetrics;
 }
 
 function timerSchedulerFromEnv(env: NodeJS.ProcessEnv) {

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { clientConfig, withoutSdkLogging } from '../runtime/client-config.js';
+import { clientConfig, decorateNewSdkClients, withoutSdkLogging } from '../runtime/client-config.js';
 import { environment } from '../runtime/environment.js';
 import { recordConsumed, recordFailure } from './capacity-meter.js';
 
@@ -9,20 +9,16 @@ import { recordConsumed, recordFailure } from './capacity-meter.js';
  * at DynamoDB Local through `DYNAMODB_ENDPOINT`. With `TIDE_METER_CAPACITY=1` (the benchmark
  * only) every request also reports the capacity it consumed to shared/storage/capacity-meter.ts.
  */
-/**
- * Decorations every new client gets: the local stack and the tests register one to emulate the
- * index lag of DynamoDB's global secondary indexes (infra/local/index-lag.ts), which DynamoDB
- * Local does not have. Nothing registers any in a deployment.
- */
-const decorations: Array<(client: DynamoDBClient) => void> = [];
+/** A decoration for every new DynamoDB client only (see `decorateNewSdkClients`). */
 export function decorateNewClients(decorate: (client: DynamoDBClient) => void): void {
-  decorations.push(decorate);
+  decorateNewSdkClients((client, serviceId) => {
+    if (serviceId === 'DynamoDB') decorate(client as unknown as DynamoDBClient);
+  });
 }
 
 export function createDocumentClient(env: NodeJS.ProcessEnv = process.env, decorate?: (client: DynamoDBClient) => void): DynamoDBDocumentClient {
   const client = withoutSdkLogging(new DynamoDBClient(clientConfig(env[environment.dynamodbEndpoint], env)));
   if (env.TIDE_METER_CAPACITY === '1') meterCapacity(client);
-  for (const each of decorations) each(client);
   decorate?.(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },

@@ -50,10 +50,15 @@ export const conversationsTable = {
     // The routing queue: only queued conversations carry `queuedIn`; `rank` sorts best first. ALL,
     // because the router writes from the image it reads (the write is conditional on its version).
     { name: 'byQueue', partitionKey: s('queuedIn'), sortKey: s('rank'), projection: 'ALL' },
+    // A customer's conversations, for an administrator's export and erasure (shared/customer).
+    // Keys only, on attributes a conversation never changes: written once, when it is created.
+    { name: 'byCustomer', partitionKey: s('customerId'), sortKey: s('channel'), projection: 'KEYS_ONLY' },
   ],
   // An agent's work list is not an index: the agent item lists what it holds (`holds`), read
   // consistently, so a lagging index can never show a closed conversation (shared/push).
   stream: 'NEW_AND_OLD_IMAGES',
+  // Set when it closes, by the retention rule (shared/conversation/retention.ts, docs/data.md).
+  timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
 export const messagesTable = {
@@ -70,6 +75,8 @@ export const messagesTable = {
   ],
   // New outbound messages are handed to the delivery queue from here, and status changes pushed.
   stream: 'NEW_AND_OLD_IMAGES',
+  // A ceiling when written, the conversation's own at its close (shared/conversation/retention.ts).
+  timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
 export const customersTable = {
@@ -78,6 +85,8 @@ export const customersTable = {
   // `${channel}#${customerId}`: holds the one open conversation a customer may have per channel.
   partitionKey: s('customerKey'),
   indexes: [],
+  // With their last conversation, unless they opted out (shared/conversation/customer-store.ts).
+  timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
 export const agentsTable = {

@@ -73,13 +73,11 @@ export async function readOverview(deps: Pick<Deps, 'db' | 'tables' | 'config' |
   const queues = queueNames.map((queue, i): QueueOverview => {
     const { items, capped } = queued[i]!;
     const waiting = items.filter((c) => c.state === 'queued');
-    const since = waiting.map((c) => c.waitingSince ?? c.updatedAt).sort();
     return {
       queue,
-      queued: waiting.length,
-      oldestQueuedAt: since[0] ?? null,
+      ...standingOf(items),
       slaBreached: waiting.filter(breached).length + held.filter((c) => c.queue === queue && breached(c)).length,
-      agentsOnline: agents.filter((a) => a.status === 'online' && a.queues.includes(queue)).length,
+      agentsOnline: agentsOnlineIn(agents, queue),
       ...(capped ? { capped: true as const } : {}),
     };
   });
@@ -131,7 +129,18 @@ async function scanAgents(deps: Pick<Deps, 'db' | 'tables'>): Promise<Agent[]> {
   return agents;
 }
 
-async function readQueue(deps: Pick<Deps, 'db' | 'tables'>, queue: string): Promise<{ items: Seen[]; capped: boolean }> {
+/** How many of a queue's index entries still wait (the index lags), and since when the oldest does. */
+export function standingOf(items: readonly Seen[]): Pick<QueueOverview, 'queued' | 'oldestQueuedAt'> {
+  const since = items.filter((c) => c.state === 'queued').map((c) => c.waitingSince ?? c.updatedAt).sort();
+  return { queued: since.length, oldestQueuedAt: since[0] ?? null };
+}
+
+/** Online agents who serve `queue`. */
+export const agentsOnlineIn = (agents: ReadonlyArray<Pick<Agent, 'status' | 'queues'>>, queue: string): number =>
+  agents.filter((a) => a.status === 'online' && a.queues.includes(queue)).length;
+
+/** A queue's index entries, at most `queueReadLimit` (`capped` when there are more). */
+export async function readQueue(deps: Pick<Deps, 'db' | 'tables'>, queue: string): Promise<{ items: Seen[]; capped: boolean }> {
   const items: Seen[] = [];
   let start: Record<string, unknown> | undefined;
   do {

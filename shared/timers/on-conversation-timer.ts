@@ -1,12 +1,13 @@
 import { getAgent } from '../agent/agent-store.js';
 import { commitChange, contextOf } from '../conversation/change.js';
 import { getConversation } from '../conversation/conversation-store.js';
-import { releaseOpenConversation } from '../conversation/customer-store.js';
+import { completeClose } from '../conversation/complete-close.js';
 import { rearm, timedEvent } from '../conversation/transitions.js';
 import type { Deps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
+import { tideMetrics } from '../runtime/metrics.js';
 import { withRetries } from '../storage/commit.js';
-import { dueEvent, type TimedEvent } from './deadlines.js';
+import { dueEvent, pendingDeadlines, type TimedEvent } from './deadlines.js';
 
 /** At most this many events are performed by one fire (several deadlines can pass together). */
 const maxEventsPerFire = 8;
@@ -39,8 +40,13 @@ export async function onConversationTimer(deps: Deps, conversationId: string, ge
       const after = timedEvent(before, due, agent, ctx, firing);
       if (!(await commitChange(deps, ctx, { before, after, agents: agent ? [agent] : [] })).committed) return { done: false };
       firing = Math.max(firing, after.armedGen ?? 0);
-      if (due === 'slaBreach') logger.warn('SLA breached', { conversationId, queue: before.queue, agentId: before.assignedTo });
-      if (after.state === 'closed') await releaseOpenConversation(deps, after);
+      // The fire's own lateness: later events of the same fire were due later still.
+      if (step === 0) deps.metrics?.measure(tideMetrics.timerLateness, {}, ctx.now.getTime() - Date.parse(pendingDeadlines(before).find((p) => p.event === due)!.at));
+      if (due === 'slaBreach') {
+        logger.warn('SLA breached', { conversationId, queue: before.queue, agentId: before.assignedTo });
+        deps.metrics?.count(tideMetrics.slaBreaches, { Queue: before.queue });
+      }
+      if (after.state === 'closed') await completeClose(deps, after);
       return { done: true, value: due };
     });
     if (!event) break;

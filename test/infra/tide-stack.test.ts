@@ -8,7 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { build as esbuild } from 'esbuild';
-import { TideStack, placeholderAuth, projectRoot, tideSettingsFromContext } from '../../infra/tide-stack.js';
+import { TideStack, exampleConfig, placeholderAuth, projectRoot, tideSettingsFromContext } from '../../infra/tide-stack.js';
 import { parseConfig } from '../../shared/config/schema.js';
 import {
   deliveryQueue,
@@ -216,7 +216,7 @@ describe('resources keep the logical ids they had before the stack was split int
 
 describe('Lambda functions', () => {
   it('one arm64 nodejs22.x function per handler, and only the custom-resource framework besides', () => {
-    expect(allHandlers).toHaveLength(18);
+    expect(allHandlers).toHaveLength(19);
     // +2: the CDK custom-resource framework function that calls seed-agents at deploy time, and
     // BucketDeployment's, which copies the console into its bucket.
     template.resourceCountIs('AWS::Lambda::Function', allHandlers.length + 2);
@@ -284,6 +284,8 @@ describe('least privilege', () => {
     'conversation-history': { write: [], read: [conversationsTable, messagesTable] },
     // Profiles (agent and Availability rows); a removal releases the agent's conversations.
     'admin-agents': { write: [agentsTable, availabilityTable, conversationsTable] },
+    // A customer's export and erasure (closing an open conversation releases its agent).
+    'admin-customers': { write: [conversationsTable, messagesTable, customersTable, agentsTable, availabilityTable] },
   };
 
   it.each(allHandlers.map((name) => [name] as const))('%s: reads and writes exactly its tables', (name) => {
@@ -500,7 +502,7 @@ describe('HTTP API', () => {
       ]),
     );
     for (const route of httpRoutes.filter((r) => r.auth === 'bearer')) {
-      expect(['conversation-history', 'admin-agents'], route.path).toContain(route.handler);
+      expect(['conversation-history', 'admin-agents', 'admin-customers'], route.path).toContain(route.handler);
       // The bearer token is verified in the function, with the WebSocket authorizer's settings.
       for (const v of [environment.jwksUrl, environment.tokenIssuer, environment.tokenAudience, environment.tokenRoleClaim]) {
         expect(varsOf(route.handler)[v], `${route.handler} ${v}`).toBeDefined();
@@ -753,7 +755,7 @@ describe('alarms', () => {
   it('each stream consumer: an alarm when it is five minutes behind its stream for five minutes', () => {
     for (const name of new Set(streamConsumers.map((c) => c.handler))) {
       const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter(
-        (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: lambdaFor(name)[0] } }]),
+        (a) => a.Properties.MetricName === 'IteratorAge' && JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: lambdaFor(name)[0] } }]),
       );
       expect(alarms, name).toHaveLength(1);
       expect(alarms[0]!.Properties).toMatchObject({
@@ -766,7 +768,15 @@ describe('alarms', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length + new Set(streamConsumers.map((c) => c.handler)).size);
+    // (The alarms on Tide's own metrics and each function's errors: test/infra/observability.test.ts.)
+    const onQueuesAndStreams = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) => ['ApproximateNumberOfMessagesVisible', 'IteratorAge'].includes(a.Properties.MetricName));
+    expect(onQueuesAndStreams).toHaveLength(deadLetterQueues.length + new Set(streamConsumers.map((c) => c.handler)).size);
+  });
+
+  it('the stack composes Observability: a dashboard, and a throttle alarm for every function (test/infra/observability.test.ts)', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const throttled = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.MetricName === 'Throttles');
+    expect(throttled).toHaveLength(allHandlers.length);
   });
 
   it('without tide:alarmTopicArn the alarms notify no one', () => {
@@ -803,8 +813,9 @@ describe('settings from context', () => {
   const configOf = (t: Template, name: HandlerName = webSocketRoutes.actions) =>
     lambdaFor(name, t)[1].Properties.Environment.Variables[environment.config] as string;
 
-  it('without tide:config, functions get the default configuration', () => {
-    expect(JSON.parse(configOf(template))).toEqual(parseConfig({}));
+  it('without tide:config, stage dev deploys the example configuration, and says so', () => {
+    expect(JSON.parse(configOf(template))).toEqual(parseConfig(exampleConfig));
+    Annotations.fromStack(stack).hasWarning('/Tide', Match.stringLikeRegexp('tide:example-config'));
   });
 
   it('tide:config (an object, as in cdk.json) ends up validated in TIDE_CONFIG_JSON of every function', () => {
@@ -837,7 +848,8 @@ describe('settings from context', () => {
   });
 
   it('a channel secret in Secrets Manager: only the signing functions may read it, and no key is in the template', () => {
-    const config = { channels: { generic: { secretId: 'tide/channels/generic', outboundUrl: 'https://example.com/out' } } };
+    const agents = [{ id: 'alice' }];
+    const config = { agents, channels: { generic: { secretId: 'tide/channels/generic', outboundUrl: 'https://example.com/out' } } };
     const { stack, template: t } = build({ 'tide:config': config });
     const readers = (t: Template, secretName = 'tide/channels/generic') => {
       const fns = t.findResources('AWS::Lambda::Function') as Record<string, Resource>;
@@ -858,7 +870,7 @@ describe('settings from context', () => {
     expect(readers(t)).toEqual(['deliver-message', 'inbound-message', 'message-changes']);
     expect(JSON.stringify(t.toJSON())).not.toContain('"secret":');
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channels.generic.secret is written'));
-    const literal = build({ 'tide:config': { channels: { generic: { secret: 'dev-secret' } } } });
+    const literal = build({ 'tide:config': { agents, channels: { generic: { secret: 'dev-secret' } } } });
     Annotations.fromStack(literal.stack).hasWarning('/Tide', Match.stringLikeRegexp('channels.generic.secret is written'));
     expect(readers(literal.template)).toEqual([]);
 
@@ -866,6 +878,7 @@ describe('settings from context', () => {
     // only; its access token: the senders only.
     const providers = build({
       'tide:config': {
+        agents,
         channels: {
           twilio: { accountSid: `AC${'0'.repeat(32)}`, authTokenSecretId: 'tide/twilio-token', webhookBaseUrl: 'https://tide.example.com', from: '+15550001111' },
           meta: { appSecretSecretId: 'tide/meta-app', verifyTokenSecretId: 'tide/meta-verify', accessTokenSecretId: 'tide/meta-access', pageId: '1' },
@@ -915,7 +928,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(() => synthWithNag({ 'tide:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:tide-alarms' })).not.toThrow();
     expect(() => synthWithNag({ 'tide:corsOrigins': ['https://console.example.com'] })).not.toThrow();
     for (const secretId of ['tide/channels/generic', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tide/generic-AbCdEf']) {
-      const config = { channels: { generic: { secretId, outboundUrl: 'https://example.com/out' } } };
+      const config = { agents: [{ id: 'alice' }], channels: { generic: { secretId, outboundUrl: 'https://example.com/out' } } };
       expect(() => synthWithNag({ 'tide:config': config }), secretId).not.toThrow();
     }
   });

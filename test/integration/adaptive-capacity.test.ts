@@ -297,3 +297,44 @@ describe('scheduler cost', () => {
     expect(Object.keys((await getAgent(deps, 'ann'))!.holds)).toEqual([conversationId]);
   });
 });
+
+describe('routing policies (docs/priority.md)', () => {
+  it('effort-weighted load: quiet customers still cost their agent a little, so fewer new ones are routed to her', async () => {
+    const quietThenNew = async (inactiveLoadWeight: number) => {
+      const deps = await createTestDeps({ queues, agents: [{ id: 'ann', preferredConcurrency: 2, maxLoad: 4 }], channels: generic, routing: { inactiveLoadWeight } });
+      await online(deps, 'ann');
+      for (const customer of ['+1', '+2']) await answer(deps, 'ann', (await say(deps, customer)).conversationId, 'Anything else?');
+      deps.clock.advance(301);
+      await deps.fireDue(); // both go inactive
+      const fresh = await Promise.all(['+3', '+4'].map(async (customer) => (await say(deps, customer)).conversationId));
+      const agent = (await getAgent(deps, 'ann'))!;
+      return { agent, states: await Promise.all(fresh.map(async (id) => (await state(deps, id)).state)) };
+    };
+    // Weight 0: both slots free again, both new customers routed.
+    expect((await quietThenNew(0)).states).toEqual(['active', 'active']);
+    // Weight 0.5: two quiet customers weigh one slot; only one new customer fits under preferred 2.
+    const weighted = await quietThenNew(0.5);
+    expect(weighted.states.sort()).toEqual(['active', 'queued']);
+    expect(weighted.agent).toMatchObject({ active: 1, load: 2 });
+  });
+
+  it('adaptive inactivity: a customer who answers fast frees the slot sooner', async () => {
+    const adaptive = { default: { ...queues.default, adaptiveInactivity: { multiplier: 3, minSeconds: 90, maxSeconds: 600 } } };
+    const deps = await createTestDeps({ queues: adaptive, agents: [{ id: 'ann', preferredConcurrency: 1, maxLoad: 2 }], channels: generic });
+    await online(deps, 'ann');
+    const first = await say(deps, '+1');
+    await answer(deps, 'ann', first.conversationId, 'Which order?');
+    deps.clock.advance(20);
+    await say(deps, '+1', 'order 42'); // answered in 20 s
+    await answer(deps, 'ann', first.conversationId, 'Checking, one moment');
+    const queued = await say(deps, '+2');
+    expect((await state(deps, queued.conversationId)).state).toBe('queued');
+    // 3 × 20 s is below the 90 s floor: inactive after 90 s, not the fixed 300 s.
+    deps.clock.advance(89);
+    await deps.fireDue();
+    expect((await state(deps, first.conversationId)).state).toBe('active');
+    deps.clock.advance(2);
+    expect(await deps.fireDue()).toContain('inactive');
+    expect(await state(deps, queued.conversationId)).toMatchObject({ state: 'active', assignedTo: 'ann' });
+  });
+});

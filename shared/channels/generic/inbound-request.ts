@@ -7,7 +7,7 @@ import { isValidSignature } from './signature.js';
 export const maxBodyBytes = 65_536;
 export const maxTextCharacters = 4_096;
 
-const bodySchema = z.object({
+export const bodySchema = z.object({
   externalId: z.string().min(1).max(256),
   from: z.string().min(1).max(256),
   text: z

@@ -3,7 +3,7 @@ import type { MetaChannelConfig } from '../../config/schema.js';
 import { TideError } from '../../errors.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { ParsedWebhook, WebhookRequest } from '../channel.js';
-import { secretValue } from '../secrets.js';
+import { matchingSecret, secretValue } from '../secrets.js';
 import type { Harvest } from './harvest.js';
 import { harvestMessagingEntry } from './messaging-inbound.js';
 import { isValidMetaSignature, metaSignatureHeader } from './signature.js';
@@ -34,8 +34,10 @@ export async function parseMetaWebhook(deps: Pick<Deps, 'secrets'>, config: Meta
     return { items: [], ignored: 0, reply };
   }
   if (request.rawBody.byteLength > maxMetaBodyBytes) throw new TideError('payload_too_large', `the body is over ${maxMetaBodyBytes} bytes`);
-  const appSecret = await secretValue(deps, config.appSecret, config.appSecretSecretId);
-  if (!appSecret || !isValidMetaSignature(appSecret, request.rawBody, request.headers[metaSignatureHeader])) {
+  const signature = request.headers[metaSignatureHeader];
+  // During a rotation the previous app secret may be the one that signed.
+  const appSecret = await matchingSecret(deps, config.appSecret, config.appSecretSecretId, (secret) => isValidMetaSignature(secret, request.rawBody, signature));
+  if (!appSecret) {
     throw new TideError('invalid_signature', 'X-Hub-Signature-256 is missing or does not match the body');
   }
   const envelope = envelopeSchema.safeParse(jsonOf(request.rawBody));

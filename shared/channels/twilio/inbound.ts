@@ -2,7 +2,7 @@ import type { TwilioChannelConfig } from '../../config/schema.js';
 import { TideError } from '../../errors.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { ParsedWebhook, WebhookReply, WebhookRequest } from '../channel.js';
-import { secretValue } from '../secrets.js';
+import { matchingSecret } from '../secrets.js';
 import { customerMessageOf } from './customer-message.js';
 import { formParams } from './form-params.js';
 import { publicUrlOf, twilioRoutes } from './routes.js';
@@ -37,9 +37,11 @@ export async function parseTwilioWebhook(deps: Pick<Deps, 'secrets'>, config: Tw
   }
   if (request.rawBody.byteLength > maxTwilioBodyBytes) throw new TideError('payload_too_large', `the body is over ${maxTwilioBodyBytes} bytes`);
   const params = formParams(request.rawBody);
-  const authToken = await secretValue(deps, config.authToken, config.authTokenSecretId);
   const url = publicUrlOf(config.webhookBaseUrl, route, request.rawQueryString);
-  if (!authToken || !isValidTwilioSignature(authToken, request.headers[twilioSignatureHeader], url, params)) {
+  const signature = request.headers[twilioSignatureHeader];
+  // During a rotation (a secondary token promoted at Twilio) the previous token may be the one that signed.
+  const authToken = await matchingSecret(deps, config.authToken, config.authTokenSecretId, (token) => isValidTwilioSignature(token, signature, url, params));
+  if (!authToken) {
     throw new TideError('invalid_signature', 'X-Twilio-Signature is missing or does not match the request');
   }
   if (route === twilioRoutes.messages) return { items: [{ kind: 'message', message: customerMessageOf(config, params) }], ignored: 0, reply: emptyTwiml };
