@@ -5,6 +5,7 @@ import { getAgent, getAgents, upsertAgentProfile } from '../shared/agent/agent-s
 import { registerConnection } from '../shared/agent/connections.js';
 import { connectionGone } from '../shared/agent/presence.js';
 import { setAgentStatus } from '../shared/agent/set-status.js';
+import { canTakeQueueWork } from '../shared/agent/model.js';
 import { holdingOf } from '../shared/agent/transitions.js';
 import type { DeliveryJob, DeliveryQueue } from '../shared/delivery/delivery-queue.js';
 import { closeConversation, sendReply } from '../shared/conversation/commands.js';
@@ -20,23 +21,29 @@ import { createDocumentClient } from '../shared/storage/document-client.js';
 import { tableNamesFromEnv } from '../shared/storage/tables.js';
 import { onTimer } from '../shared/timers/on-timer.js';
 import { SimFollowUps, SimRechecks } from './follow-ups.js';
-import { computeMetrics, dayTime, relativeTimes, type ContactRecord, type PolicyResult, type TimelinePoint } from './metrics.js';
+import { computeMetrics, dayTime, relativeTimes, type ContactRecord, type MetricsInput, type PolicyResult, type TimelinePoint } from './metrics.js';
+import { composeWithSlowdown } from './model.js';
 import { policyConfig, type Policy } from './policies.js';
-import { hash32 } from './prng.js';
+import { hash32, Rng } from './prng.js';
 import { domainLog, resetDomainLog } from './quiet.js';
 import { Heap, seedMathRandom, SimPusher, VirtualClock, VirtualScheduler, type WorklistFrameSeen } from './virtual.js';
-import type { AgentShift, CustomerScript, Workload } from './workload.js';
+import type { AgentBreak, AgentShift, CustomerScript, Workload } from './workload.js';
 
 /**
  * Runs one policy over one workload: the real domain functions against DynamoDB Local (fresh
  * tables), on a virtual clock that jumps from event to event.
  *
  * The simulated people only act on what Tide gives them:
- *  - customers send messages (`receiveMessage`) and read the agents' replies;
+ *  - customers send messages (`receiveMessage`) and read the agents' replies; a customer not
+ *    answered within their patience gives up, silently or saying so;
  *  - an agent works one reply at a time; when free and told something changed (a work-list push,
  *    or the end of their own last task) they read their work list (the conversations their agent
  *    item holds, in Tide's rank order) and take the FIRST item that waits on them; they close a
- *    conversation whose last message is the customer's answer to the closing question. Nothing else.
+ *    conversation whose last message is the customer's answer to the closing question, or says the
+ *    customer is leaving. They take breaks (`away`). Nothing else.
+ *
+ * How people behave (slowdown, switching, patience, co-production, breaks, …) is the workload's
+ * model (sim/model.ts).
  *
  * Commands only write state; what follows a change (routing, pushes, timer schedules, hand-over
  * to delivery) comes from the tables' streams. The simulator runs those follow-ups to completion
@@ -45,6 +52,8 @@ import type { AgentShift, CustomerScript, Workload } from './workload.js';
 
 export const CLOSING_QUESTION = 'Anything else I can help with?';
 export const CLOSING_ANSWER = 'no thanks';
+/** What a customer who gives up without leaving silently writes (no listed phrase: it needs an agent). */
+export const LEAVING_MESSAGE = "Never mind, I'll find another way.";
 const closeTaskMs = 5_000;
 /** The SLA the simulator measures every policy against (DESIGN §1's default). */
 export const measuredSlaSeconds = 120;
@@ -78,7 +87,10 @@ export interface RunOptions {
 
 type SimEvent =
   | { kind: 'message'; contact: Contact; closing: boolean }
-  | { kind: 'patience'; contact: Contact }
+  /** The customer's patience for their `question`-th question (0-based) runs out now. */
+  | { kind: 'patience'; contact: Contact; question: number }
+  | { kind: 'breakStart'; agent: SimAgent; break: AgentBreak }
+  | { kind: 'breakEnd'; agent: SimAgent }
   | { kind: 'shiftStart'; agent: SimAgent }
   | { kind: 'shiftEnd'; agent: SimAgent }
   | { kind: 'reconnect'; agent: SimAgent }
@@ -94,6 +106,8 @@ interface Contact extends ContactRecord {
   sentMessages: number;
   /** Will send nothing more (gave up, vanished, answered the closing question, or stayed silent). */
   silent: boolean;
+  /** The last reply came late: the customer's next answer is slowed (co-production). */
+  answeredLate: boolean;
 }
 
 interface SimAgent {
@@ -106,6 +120,12 @@ interface SimAgent {
   connections: number;
   task?: { kind: 'reply' | 'close'; conversationId: string; durationMs: number };
   dirty: boolean;
+  /** The conversation of the agent's last task (a reply to another one costs the switch). */
+  lastConversationId?: string;
+  /** On a break (`away`); or due to start one as soon as the task in hand is done. */
+  onBreak: boolean;
+  breakDue: boolean;
+  breakStartedAt?: number;
 }
 
 interface Evidence {
@@ -158,8 +178,11 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
     return send(...args);
   };
 
+  const model = workload.options.model;
   const clock = new VirtualClock(dayStart);
-  const timers = new VirtualScheduler(clock);
+  // The Scheduler's lateness, drawn in the order Tide creates schedules (a stream of its own).
+  const lateness = new Rng(hash32(`scheduler-late:${workload.options.seed}`));
+  const timers = new VirtualScheduler(clock, () => lateness.uniform(0, model.schedulerLateSeconds * 1000));
   const now = () => clock.epochMs;
   const at = (ms: number) => dayTime(ms, dayStart);
 
@@ -172,7 +195,8 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
   const everInactiveUnder = new Set<string>(); // `${agentId}|${conversationId}`
   const timerEvents: Record<string, number> = {};
   const timeline: TimelinePoint[] = [];
-  const floor = { samples: 0, onShift: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 };
+  const floor = { samples: 0, onShift: 0, away: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 };
+  const modelTally: MetricsInput['model'] = { slowdownMs: 0, switches: 0, switchMs: 0, slowedAnswers: 0, breaks: 0, breakMs: 0, timerLateMsMean: 0 };
   const evidence: Evidence[] = [];
   const note = (kind: string, detail: Record<string, unknown>) => {
     if (evidence.filter((e) => e.kind === kind).length < 5) evidence.push({ kind, at: at(now()), detail: relativeTimes(detail, dayStart) as Record<string, unknown> });
@@ -274,11 +298,15 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
   const schedule = (ms: number, event: SimEvent) => events.push({ at: ms, seq: seq++, event });
 
   for (const shift of workload.agents) {
-    const agent: SimAgent = { shift, onShift: false, ending: false, dirty: false, connections: 0 };
+    const agent: SimAgent = { shift, onShift: false, ending: false, dirty: false, connections: 0, onBreak: false, breakDue: false };
     agents.set(shift.id, agent);
     const profile = config.agents.find((a) => a.id === shift.id)!;
     await upsertAgentProfile(deps, profile);
     schedule(dayStart + shift.startMs, { kind: 'shiftStart', agent });
+    for (const b of shift.breaks) {
+      schedule(dayStart + b.startMs, { kind: 'breakStart', agent, break: b });
+      schedule(dayStart + b.endMs, { kind: 'breakEnd', agent });
+    }
     schedule(dayStart + shift.endMs, { kind: 'shiftEnd', agent });
   }
   await settle();
@@ -291,7 +319,9 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       replies: 0,
       sentMessages: 0,
       silent: false,
+      answeredLate: false,
       conversationIds: [],
+      ...(script.priority === undefined ? {} : { priority: script.priority }),
     };
     contacts.push(contact);
     schedule(contact.firstMessageAt, { kind: 'message', contact, closing: false });
@@ -316,11 +346,9 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
   };
 
   // ---- customers ----------------------------------------------------------------------------
-  const customerMessage = async (contact: Contact, closing: boolean) => {
-    if (contact.silent) return;
+  /** The customer writes `text` (on their channel, with their business priority). */
+  const write = async (contact: Contact, text: string) => {
     const s = contact.script;
-    const question = contact.questions.length + 1;
-    const text = closing ? CLOSING_ANSWER : question === 1 ? `Hi, I need help with order ${s.id}` : `Follow-up question ${question} about my order`;
     contact.sentMessages += 1;
     const received = await receiveMessage(deps, {
       channel: 'generic',
@@ -328,12 +356,22 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       from: s.phone,
       text,
       queue: 'default',
+      ...(s.priority === undefined ? {} : { priority: s.priority }),
     });
     if (received.conversationId !== contact.conversationId) {
       contact.conversationId = received.conversationId;
       contact.conversationIds.push(received.conversationId);
       byConversation.set(received.conversationId, contact);
     }
+    return received;
+  };
+
+  const customerMessage = async (contact: Contact, closing: boolean) => {
+    if (contact.silent) return;
+    const s = contact.script;
+    const question = contact.questions.length + 1;
+    const text = closing ? CLOSING_ANSWER : question === 1 ? `Hi, I need help with order ${s.id}` : `Follow-up question ${question} about my order`;
+    const received = await write(contact, text);
     if (closing) {
       contact.closingAnswerAt = now();
       contact.silent = true;
@@ -342,20 +380,32 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       return;
     }
     contact.questions.push({ at: now() });
-    if (question === 1) schedule(now() + s.patienceMs, { kind: 'patience', contact });
+    // Patience on every question: not answered in time, the customer gives up.
+    const index = question - 1;
+    schedule(now() + s.patienceMs[Math.min(index, s.patienceMs.length - 1)]!, { kind: 'patience', contact, question: index });
   };
 
-  const onPatience = (contact: Contact) => {
-    if (contact.firstAgentAt !== undefined || contact.silent) return;
+  /** The customer's patience for a question ran out: unless it was answered, they give up (silently, or saying so). */
+  const onPatience = async (contact: Contact, question: number) => {
+    if (contact.silent || contact.questions[question]?.answeredAt !== undefined) return;
     contact.abandonedAt = now();
     contact.silent = true;
+    if (contact.script.leavesSilently) return;
+    contact.saidLeavingAt = now();
+    await write(contact, LEAVING_MESSAGE);
   };
 
   /** What the customer does after an agent's reply. */
   const customerReads = (contact: Contact, closingQuestion: boolean) => {
     if (contact.silent) return;
     const s = contact.script;
-    const delay = s.responseDelaysMs[Math.min(contact.replies - 1, s.responseDelaysMs.length - 1)]!;
+    let delay = s.responseDelaysMs[Math.min(contact.replies - 1, s.responseDelaysMs.length - 1)]!;
+    // Co-production: an engaged customer kept waiting answers slower in turn.
+    if (contact.answeredLate) {
+      contact.answeredLate = false;
+      delay = Math.round(delay * model.coProduction.factor);
+      modelTally.slowedAnswers += 1;
+    }
     if (closingQuestion) {
       if (s.answersClosingQuestion) schedule(now() + delay, { kind: 'message', contact, closing: true });
       else contact.silent = true;
@@ -410,17 +460,34 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       counters.missedPushes += 1;
       note('missedPush', { agentId: id, conversationId: item.conversationId, rank: item.rank, updatedAt: item.updatedAt });
     }
-    startTask(agent, item);
+    startTask(agent, item, activeIds.length);
   };
 
-  const startTask = (agent: SimAgent, item: Conversation) => {
+  /**
+   * The agent starts on `item` with `active` active conversations: closing one the customer ended
+   * (the answer to the closing question, or a "never mind") takes 5 s; a reply takes its drawn
+   * compose time, slowed by the agent's other active conversations, plus the switch when the
+   * agent's last task was on another conversation (sim/model.ts).
+   */
+  const startTask = (agent: SimAgent, item: Conversation, active: number) => {
     const contact = byConversation.get(item.conversationId);
     if (!contact) note('unknownConversation', { conversationId: item.conversationId });
-    const closingAnswer = item.lastMessage.direction === 'in' && item.lastMessage.text === CLOSING_ANSWER;
-    const durationMs = closingAnswer
-      ? closeTaskMs
-      : (contact?.script.composeMs[Math.min(contact.replies, contact.script.composeMs.length - 1)] ?? 60_000);
-    agent.task = { kind: closingAnswer ? 'close' : 'reply', conversationId: item.conversationId, durationMs };
+    const last = item.lastMessage;
+    const ended = last.direction === 'in' && (last.text === CLOSING_ANSWER || last.text === LEAVING_MESSAGE);
+    let durationMs = closeTaskMs;
+    if (!ended) {
+      const base = contact?.script.composeMs[Math.min(contact.replies, contact.script.composeMs.length - 1)] ?? 60_000;
+      durationMs = composeWithSlowdown(base, active, model.slowdown);
+      modelTally.slowdownMs += durationMs - base;
+      if (agent.lastConversationId !== undefined && agent.lastConversationId !== item.conversationId) {
+        const switchMs = Math.round(model.switchSeconds * 1000);
+        durationMs += switchMs;
+        modelTally.switches += 1;
+        modelTally.switchMs += switchMs;
+      }
+    }
+    agent.lastConversationId = item.conversationId;
+    agent.task = { kind: ended ? 'close' : 'reply', conversationId: item.conversationId, durationMs };
     schedule(now() + durationMs, { kind: 'agentDone', agent });
   };
 
@@ -443,6 +510,8 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
         counters.replies += 1;
         repliedConversations.add(task.conversationId);
         if (!contact) return;
+        const waiting = contact.questions.find((q) => q.answeredAt === undefined);
+        if (contact.type === 'engaged' && waiting && now() - waiting.at > model.coProduction.lateAfterSeconds * 1000) contact.answeredLate = true;
         contact.replies += 1;
         if (contact.firstAgentAt === undefined) contact.firstAgentAt = now();
         for (const q of contact.questions) q.answeredAt ??= now();
@@ -453,7 +522,26 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
     }
     agent.task = undefined;
     if (agent.ending) await goOffline(agent);
+    else if (agent.breakDue) await goAway(agent);
     else agent.dirty = true;
+  };
+
+  /** A break: the agent sets `away` (keeps their conversations, takes no queue work) and stops looking. */
+  const goAway = async (agent: SimAgent) => {
+    agent.breakDue = false;
+    agent.onBreak = true;
+    agent.breakStartedAt = now();
+    await setAgentStatus(deps, agent.shift.id, 'away');
+  };
+
+  const backFromBreak = async (agent: SimAgent) => {
+    agent.breakDue = false;
+    if (!agent.onBreak) return;
+    agent.onBreak = false;
+    modelTally.breaks += 1;
+    modelTally.breakMs += now() - (agent.breakStartedAt ?? now());
+    await setAgentStatus(deps, agent.shift.id, 'online');
+    agent.dirty = true;
   };
 
   /** Opens a new connection for the agent's client (`sim-<agentId>-<n>`); the old one, if any, is closed after. */
@@ -479,6 +567,8 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
   const goOffline = async (agent: SimAgent) => {
     agent.onShift = false;
     agent.ending = false;
+    agent.onBreak = false;
+    agent.breakDue = false;
     counters.onShiftMs += now() - (agent.onlineAt ?? now());
     await setAgentStatus(deps, agent.shift.id, 'offline');
     // The agent closes the client at the end of the shift.
@@ -503,8 +593,11 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       }),
     )) as { Count?: number };
     const queueLength = queued.Count ?? 0;
-    const online = (await getAgents(deps, [...agents.keys()])).filter((a) => a.status === 'online');
-    online.sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    const onShift = (await getAgents(deps, [...agents.keys()])).filter((a) => a.status !== 'offline');
+    onShift.sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    floor.onShift += onShift.length;
+    const online = onShift.filter((a) => a.status === 'online');
+    floor.away += onShift.length - online.length;
     let composing = 0;
     let slotsFull = 0;
     let withCapacity = 0;
@@ -514,12 +607,12 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       const simAgent = agents.get(a.agentId);
       active += a.active;
       preferred += a.preferredConcurrency;
-      floor.onShift += 1;
       if (simAgent?.task) {
         composing += 1;
         floor.composing += 1;
       } else if (queueLength === 0) floor.idleQueueEmpty += 1;
-      else if (a.active >= a.preferredConcurrency) {
+      // Every slot full as Tide's routing counts them (effort-weighted load, ramp-up limit).
+      else if (!canTakeQueueWork(a)) {
         slotsFull += 1;
         floor.idleSlotsFull += 1;
       } else {
@@ -546,7 +639,14 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       case 'message':
         return guard('receiveMessage', () => customerMessage(event.contact, event.closing));
       case 'patience':
-        return onPatience(event.contact);
+        return guard('receiveMessage', () => onPatience(event.contact, event.question));
+      case 'breakStart':
+        if (!event.agent.onShift || event.agent.ending) return;
+        if (event.agent.task) event.agent.breakDue = true;
+        else await guard('away', () => goAway(event.agent));
+        return;
+      case 'breakEnd':
+        return guard('online', () => backFromBreak(event.agent));
       case 'shiftStart':
         return guard('online', () => goOnline(event.agent));
       case 'shiftEnd':
@@ -588,7 +688,7 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       }
       case 'poll': {
         for (const agent of agents.values()) {
-          if (agent.onShift && !agent.task && !agent.ending && !agent.dirty) await guard('poll', () => look(agent, true));
+          if (agent.onShift && !agent.task && !agent.ending && !agent.onBreak && !agent.dirty) await guard('poll', () => look(agent, true));
         }
         if (now() + options.idlePollSeconds * 1000 < dayEnd) schedule(now() + options.idlePollSeconds * 1000, { kind: 'poll' });
         return;
@@ -629,7 +729,7 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       }
       // Free agents who were told something changed look at their list (in a fixed order).
       for (const agent of agents.values()) {
-        if (agent.onShift && !agent.task && !agent.ending && agent.dirty) await guard('look', () => look(agent, false));
+        if (agent.onShift && !agent.task && !agent.ending && !agent.onBreak && agent.dirty) await guard('look', () => look(agent, false));
       }
       if (options.progress && now() - lastProgress >= 3600_000) {
         lastProgress = now();
@@ -679,6 +779,7 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
     timerEvents,
     capacity,
     counters,
+    model: { ...modelTally, timerLateMsMean: timers.created ? timers.lateMsTotal / timers.created : 0 },
     finalStates,
     openWaitingOnAgent,
     // Measured against the queue SLA Tide ships (120 s) whatever the policy configures, so an

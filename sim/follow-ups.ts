@@ -163,12 +163,14 @@ export interface FollowUpStats {
   recheckAssigned: number;
   /** DynamoDB Streams calls (DescribeStream, GetShardIterator, GetRecords). */
   streamCalls: number;
+  /** Reads of a marked stream that found nothing (a write that changed nothing, such as a failed conditional write). */
+  emptyReads: number;
   /** Records found by `readAll` on a stream no write had marked: a gap in the write bookkeeping. */
   unmarkedRecords: number;
 }
 
 export class SimFollowUps {
-  readonly stats: FollowUpStats = { settles: 0, rounds: 0, records: 0, followUps: 0, failedBatches: 0, rechecks: 0, recheckAssigned: 0, streamCalls: 0, unmarkedRecords: 0 };
+  readonly stats: FollowUpStats = { settles: 0, rounds: 0, records: 0, followUps: 0, failedBatches: 0, rechecks: 0, recheckAssigned: 0, streamCalls: 0, emptyReads: 0, unmarkedRecords: 0 };
   private readonly byName = new Map<string, StreamTable>();
   private readonly dirty = new Set<StreamTable>();
 
@@ -240,6 +242,7 @@ export class SimFollowUps {
       this.stats.rounds += 1;
       // The streams are independent: read at once (each consumer's batch is assembled in a fixed order).
       const read = await Promise.all(marked.map((t) => this.readers[t].read()));
+      this.stats.emptyReads += read.filter((records) => records.length === 0).length;
       const records: Partial<Record<StreamTable, DynamoDBRecord[]>> = Object.fromEntries(marked.map((t, i) => [t, read[i]]));
       await this.dispatch(deps, records, onError);
     }

@@ -1,98 +1,181 @@
 import './quiet.js';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../infra/local/dynamodb.js';
-import { runPolicy } from './engine.js';
 import { failureReport, violations } from './invariants.js';
+import type { SimJob } from './jobs.js';
 import type { PolicyResult } from './metrics.js';
+import { dayLoad, modelWith, type DayKind, type ModelOverrides } from './model.js';
 import { selectPolicies } from './policies.js';
+import { runJobs } from './pool.js';
 import { formatTable, resultsSvg } from './report.js';
-import { defaultWorkloadOptions, generateWorkload, quickWorkloadOptions, workloadMix, type WorkloadOptions } from './workload.js';
+import { formatSummaryTable, summarise } from './summary.js';
+import { dayOptions, defaultWorkloadOptions, generateWorkload, workloadMix, type WorkloadOptions } from './workload.js';
 
 /**
- * `npm run simulate [-- options]`: a contact-center day, the same seeded workload run through
- * each routing policy against the real Tide domain code and DynamoDB Local. See sim/README.md.
+ * `npm run simulate [-- options]`: contact-center days (one per seed), each run through every
+ * policy against the real Tide domain code and DynamoDB Local, in parallel worker processes.
+ * Prints each run's KPIs and their means over seeds with paired 95% intervals against B, and
+ * writes summary.json. See sim/README.md.
  */
 
-const usage = `usage: npm run simulate -- [--seed N] [--conversations N] [--agents N] [--hours H] [--quick]
-                          [--policies A,A2,B,C] [--out DIR] [--sweep-seconds S] [--poll-seconds S]
-                          [--sample-seconds S] [--routing-seed N]`;
+const usage = `usage: npm run simulate -- [--quick] [--day light|default|overloaded] [--seed N] [--seeds N]
+                          [--policies A,A2,B,C] [--out DIR] [--workers N]
+                          [--conversations N] [--agents N] [--hours H]
+                          [--slowdown A] [--switch-seconds S] [--silent-share F] [--later-patience-factor F]
+                          [--coproduction-factor F] [--coproduction-late-seconds S] [--scheduler-late-seconds S]
+                          [--break-every-minutes M] [--break-minutes M] [--priority-share F] [--model JSON]
+                          [--sweep-seconds S] [--poll-seconds S] [--sample-seconds S] [--routing-seed N]`;
 
 interface Args {
-  workload: Partial<WorkloadOptions>;
   quick: boolean;
+  day: DayKind;
+  /** The first seed; `seeds` days are run, seeds first, first + 1, … */
+  seed: number;
+  seeds: number;
+  size: Partial<WorkloadOptions>;
+  model: ModelOverrides;
   policies?: string;
   out: string;
+  workers: number;
   sweepSeconds: number;
   /** 0: the mode's default (120 s, --quick 300 s). */
   pollSeconds: number;
   /** 0: the mode's default (60 s, --quick 120 s). */
   sampleSeconds: number;
-  /** Seeds Tide's random routing tie-breaks; the workload's seed when absent. */
+  /** Seeds Tide's random routing tie-breaks; each day's own seed when absent. */
   routingSeed?: number;
+}
+
+class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${usage}`);
+    this.name = 'UsageError';
+  }
 }
 
 /** Where results go unless `--out` says otherwise: outside the repository, so a run leaves `git status` clean. */
 const defaultOut = join(tmpdir(), 'tide-sim');
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { workload: {}, quick: false, out: defaultOut, sweepSeconds: 60, pollSeconds: 0, sampleSeconds: 0 };
-  const overrides: Partial<WorkloadOptions> = {};
-  const number = (flag: string, value: string | undefined) => {
-    const x = Number(value);
-    if (value === undefined || !Number.isFinite(x) || x <= 0) throw new Error(`${flag} needs a positive number\n${usage}`);
-    return x;
+  const args: Args = {
+    quick: false,
+    day: 'default',
+    seed: defaultWorkloadOptions.seed,
+    seeds: 1,
+    size: {},
+    model: {},
+    out: defaultOut,
+    workers: availableParallelism(),
+    sweepSeconds: 60,
+    pollSeconds: 0,
+    sampleSeconds: 0,
   };
+  const m = args.model;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[i + 1];
+    /** The flag's value as a number within [min, max] (`positive`: above min). */
+    const number = (min = 0, max = Infinity, positive = false) => {
+      const x = Number(value);
+      if (value === undefined || value === '' || !Number.isFinite(x) || x < min || x > max || (positive && x <= min)) {
+        throw new UsageError(`${flag} needs a number ${positive ? 'above' : 'from'} ${min}${max < Infinity ? ` to ${max}` : ''}`);
+      }
+      i++;
+      return x;
+    };
+    const whole = (min = 1) => Math.floor(number(min));
     switch (flag) {
-      case '--seed':
-        overrides.seed = Math.floor(number(flag, value));
-        i++;
-        break;
-      case '--conversations':
-        overrides.conversations = Math.floor(number(flag, value));
-        i++;
-        break;
-      case '--agents':
-        overrides.agents = Math.floor(number(flag, value));
-        i++;
-        break;
-      case '--hours':
-        overrides.dayHours = number(flag, value);
-        i++;
-        break;
       case '--quick':
         args.quick = true;
+        break;
+      case '--day':
+        if (!value || !(value in dayLoad)) throw new UsageError(`--day is one of ${Object.keys(dayLoad).join(', ')}`);
+        args.day = value as DayKind;
+        i++;
+        break;
+      case '--seed':
+        args.seed = whole(0);
+        break;
+      case '--seeds':
+        args.seeds = whole(1);
+        break;
+      case '--conversations':
+        args.size.conversations = whole(1);
+        break;
+      case '--agents':
+        args.size.agents = whole(1);
+        break;
+      case '--hours':
+        args.size.dayHours = number(0, 24, true);
         break;
       case '--policies':
         args.policies = value;
         i++;
         break;
       case '--out':
-        if (!value) throw new Error(`--out needs a directory\n${usage}`);
+        if (!value) throw new UsageError('--out needs a directory');
         args.out = value;
         i++;
         break;
-      case '--sweep-seconds':
-        args.sweepSeconds = number(flag, value);
+      case '--workers':
+        args.workers = whole(1);
+        break;
+      case '--slowdown':
+        m.slowdown = number(0, 5);
+        break;
+      case '--switch-seconds':
+        m.switchSeconds = number(0, 600);
+        break;
+      case '--silent-share':
+        m.patience = { ...m.patience, silentShare: number(0, 1) };
+        break;
+      case '--later-patience-factor':
+        m.patience = { ...m.patience, laterFactor: number(0, 100, true) };
+        break;
+      case '--coproduction-factor':
+        m.coProduction = { ...m.coProduction, factor: number(0, 100, true) };
+        break;
+      case '--coproduction-late-seconds':
+        m.coProduction = { ...m.coProduction, lateAfterSeconds: number(0) };
+        break;
+      case '--scheduler-late-seconds':
+        m.schedulerLateSeconds = number(0, 900);
+        break;
+      case '--break-every-minutes':
+        m.breaks = { ...m.breaks, everyMinutes: number(0, 1440, true) };
+        break;
+      case '--break-minutes':
+        m.breaks = { ...m.breaks, minutes: number(0, 240) };
+        break;
+      case '--priority-share':
+        m.priority = { ...m.priority, share: number(0, 1) };
+        break;
+      case '--model': {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value ?? '');
+        } catch (error) {
+          throw new UsageError(`--model needs a JSON object of model fields (sim/model.ts): ${(error as Error).message}`);
+        }
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--model needs a JSON object');
+        args.model = mergeOverrides(m, parsed as ModelOverrides);
         i++;
+        break;
+      }
+      case '--sweep-seconds':
+        args.sweepSeconds = number(0, 3600, true);
         break;
       case '--poll-seconds':
-        args.pollSeconds = number(flag, value);
-        i++;
+        args.pollSeconds = number(0, 3600, true);
         break;
       case '--sample-seconds':
-        args.sampleSeconds = number(flag, value);
-        i++;
+        args.sampleSeconds = number(0, 3600, true);
         break;
       case '--routing-seed':
-        args.routingSeed = Math.floor(number(flag, value));
-        i++;
+        args.routingSeed = whole(0);
         break;
       case '--help':
       case '-h':
@@ -100,24 +183,56 @@ function parseArgs(argv: string[]): Args {
         process.exit(0);
         break;
       default:
-        throw new Error(`unknown option ${flag}\n${usage}`);
+        throw new UsageError(`unknown option ${flag}`);
     }
   }
-  args.workload = { ...(args.quick ? quickWorkloadOptions : {}), ...overrides };
   args.pollSeconds ||= args.quick ? 300 : 120;
   args.sampleSeconds ||= args.quick ? 120 : 60;
   return args;
+}
+
+/** `--model` JSON over the flags given before it (and the flags after it over both). */
+function mergeOverrides(a: ModelOverrides, b: ModelOverrides): ModelOverrides {
+  const out: ModelOverrides = { ...a, ...b };
+  for (const k of ['patience', 'coProduction', 'responseTimes', 'breaks', 'priority'] as const) {
+    if (a[k] || b[k]) (out as Record<string, unknown>)[k] = { ...a[k], ...b[k] };
+  }
+  return out;
 }
 
 /** The commit the domain code comes from (`+` when shared/ has uncommitted changes), for the results' provenance. */
 function domainCommit(): string | undefined {
   try {
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...a: string[]) => execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'shared') ? '+' : ''}`;
   } catch {
     return undefined;
   }
+}
+
+const cpuOf = (r: PolicyResult) => {
+  const c = r.cpuSeconds;
+  if (!c) return '';
+  return ` (CPU ${c.simulator.toFixed(0)} s${c.dynamodb === undefined ? '' : ` + DynamoDB Local ${c.dynamodb.toFixed(0)} s`})`;
+};
+
+function describeRun(r: PolicyResult): string[] {
+  const d = r.diagnostics;
+  const fu = d.followUps;
+  const f = d.floor;
+  const mt = d.model;
+  const share = (x: number) => `${((100 * x) / Math.max(1, f.onShift)).toFixed(0)}%`;
+  return [
+    `${r.label}, seed ${r.seed}: ${(r.wallMs / 1000).toFixed(1)} s wall${cpuOf(r)}, ${r.dbCalls} DynamoDB calls, ${fu.streamCalls} stream calls, ` +
+      `${d.timersCreated} timers, ${d.pushes} pushes; missed pushes ${d.missedPushes}, sweep assignments ${d.sweepAssigned}, ` +
+      `domain errors ${d.domainErrors}, stale agent actions ${d.staleActions}`,
+    `  on-shift agent time: composing ${share(f.composing)}, idle with slots full while work queued ${share(f.idleSlotsFull)}, ` +
+      `idle with free capacity while work queued ${share(f.idleWithCapacity)}, idle with empty queue ${share(f.idleQueueEmpty)}, on a break ${share(f.away)}`,
+    `  model: gave up silently ${mt.leftSilently}, saying so ${mt.saidLeaving} (before the first reply ${mt.gaveUpBeforeFirstReply}, later ${mt.gaveUpLater}); slowdown +${(mt.slowdownMs / 60_000).toFixed(0)} min, ` +
+      `${mt.switches} switches +${(mt.switchMs / 60_000).toFixed(0)} min; ${mt.slowedAnswers} answers slowed by a late reply; ${mt.breaks} breaks; ` +
+      `timers ${(mt.timerLateMsMean / 1000).toFixed(0)} s late on average`,
+  ];
 }
 
 async function main() {
@@ -125,107 +240,84 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const commit = domainCommit();
   const policies = selectPolicies(args.policies);
+  const model = modelWith(args.model);
+  const seeds = Array.from({ length: args.seeds }, (_, i) => args.seed + i);
   // The workload's own, fixed date: the simulator's tables have TTL off (sim/engine.ts), so a
   // virtual day in the past is safe, and a seed's results do not depend on the day they are run.
-  const workload = generateWorkload(args.workload);
-  const o = workload.options;
-  const mix = workloadMix(workload);
+  const days = seeds.map((seed) => ({ ...dayOptions(args.day, args.quick, args.size), seed, model }));
+  const first = generateWorkload(days[0]);
+  const o = first.options;
   const describe =
-    `seed ${o.seed}, ${o.conversations} customers (${mix.engaged} engaged, ${mix.slow} slow, ${mix.gone} gone) over ${o.dayHours} h, ` +
-    `${o.agents} agents on ${(o.dayHours * o.shiftFraction).toFixed(1)} h staggered shifts`;
-  console.log(`Tide simulation: ${describe}${args.quick ? ' (--quick)' : ''}${commit ? `, domain ${commit}` : ''}`);
-
-  // DynamoDB Local slows down as earlier policies' tables and streams pile up (a policy run last
-  // took 5x as long as on its own), so each policy gets a DynamoDB Local of its own. A reused
-  // endpoint (DYNAMODB_ENDPOINT) is shared: each policy drops its tables when done instead.
-  const shared = process.env.DYNAMODB_ENDPOINT;
-  let dynamodb: RunningDynamoDb | undefined;
-  const stop = async () => {
-    const running = dynamodb;
-    dynamodb = undefined;
-    await running?.stop();
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
-
-  const results: PolicyResult[] = [];
-  const broken: string[] = [];
+    `${args.day} day: ${o.conversations} customers over ${o.dayHours} h, ${o.agents} agents on ${(o.dayHours * o.shiftFraction).toFixed(1)} h staggered shifts, ` +
+    `slowdown ${model.slowdown}; seed${seeds.length > 1 ? `s ${seeds[0]}–${seeds.at(-1)}` : ` ${seeds[0]}`}`;
+  const jobs: SimJob[] = [];
   const run = `sim${Date.now().toString(36)}`;
-  try {
+  // Seeds outer, policies inner: the runs of one day finish close together.
+  for (const day of days) {
     for (const policy of policies) {
-      let endpoint = shared;
-      if (!endpoint) {
-        dynamodb = await startDynamoDbLocal();
-        endpoint = dynamodb.endpoint;
-      }
-      const result = await runPolicy({
-        endpoint,
-        dropTables: Boolean(shared),
-        workload,
-        policy,
-        tablePrefix: `${run}-${policy.key}-`,
+      jobs.push({
+        index: jobs.length,
+        policyKey: policy.key,
+        workload: day,
         sweepSeconds: args.sweepSeconds,
         idlePollSeconds: args.pollSeconds,
         sampleSeconds: args.sampleSeconds,
         routingSeed: args.routingSeed,
-        progress: (line) => console.log(line),
+        tablePrefix: `${run}-${day.seed}-${policy.key}-`,
       });
-      await stop();
-      results.push(result);
-      const d = result.diagnostics;
-      console.log(
-        `${policy.label}: ${(result.wallMs / 1000).toFixed(1)} s wall, ${result.dbCalls} DynamoDB calls, ` +
-          `${d.timersCreated} timers, ${d.pushes} pushes; missed pushes ${d.missedPushes}, sweep assignments ${d.sweepAssigned}, ` +
-          `domain errors ${d.domainErrors}, stale agent actions ${d.staleActions}`,
-      );
-      const fu = d.followUps;
-      console.log(
-        `  follow-ups: ${fu.records} stream records, ${fu.followUps} follow-ups in ${fu.rounds} rounds, ${fu.streamCalls} stream calls, ` +
-          `${fu.rechecks} rechecks (assigned ${fu.recheckAssigned}), ${d.deliveriesQueued} replies queued for delivery`,
-      );
-      const f = d.floor;
-      const share = (x: number) => `${((100 * x) / Math.max(1, f.onShift)).toFixed(0)}%`;
-      console.log(
-        `  on-shift agent time: composing ${share(f.composing)}, idle with slots full while work queued ${share(f.idleSlotsFull)}, ` +
-          `idle with free capacity while work queued ${share(f.idleWithCapacity)}, idle with empty queue ${share(f.idleQueueEmpty)}`,
-      );
+    }
+  }
+  const workers = Math.min(args.workers, jobs.length);
+  console.log(`Tide simulation: ${describe}${args.quick ? ' (--quick)' : ''}${commit ? `, domain ${commit}` : ''}; ${jobs.length} runs on ${workers} worker${workers === 1 ? '' : 's'}`);
+
+  const broken: string[] = [];
+  const results = await runJobs(jobs, workers, {
+    progress: (job, line) => console.log(`  [seed ${job.workload.seed}]${line}`),
+    done: (job, result) => {
+      for (const line of describeRun(result)) console.log(line);
       for (const v of violations(result)) {
-        broken.push(`${policy.label}: ${v}`);
+        broken.push(`${result.label}, seed ${result.seed}: ${v}`);
         console.log(`  INVARIANT BROKEN: ${v}`);
       }
-    }
-  } finally {
-    await stop();
-  }
+    },
+  });
 
+  const summary = summarise(results);
+  const labels = Object.fromEntries(policies.map((p) => [p.key, p.label]));
   const wallMs = Date.now() - wallStart;
   console.log('');
   console.log(formatTable(results));
   console.log('');
-  console.log('FRT = first response time (first agent message − first customer message; customers who gave up excluded).');
-  console.log('unans. = neither answered nor given up when the last shift ended. overruns: observations with active > maxLoad /');
-  console.log('active > preferred not explained by reactivations (peak = highest active count seen).');
+  console.log(formatSummaryTable(summary, labels, seeds.length));
+  console.log('');
+  console.log('Every KPI is over every arrival: customers who gave up count as not answered (first-reply percentiles: never = +inf).');
 
   await mkdir(args.out, { recursive: true });
-  const summary = {
+  const mode = [args.quick ? 'quick' : '', args.day !== 'default' || !args.quick ? args.day : ''].filter(Boolean).join('-');
+  const full = {
     generatedAt: new Date().toISOString(),
     command: `npm run simulate -- ${process.argv.slice(2).join(' ')}`.trim(),
     domainCommit: commit,
-    workload: { ...o, mix, dayStart: workload.dayStart, defaults: defaultWorkloadOptions },
-    routingSeed: args.routingSeed ?? o.seed,
+    day: args.day,
+    seeds,
+    workload: { ...o, seed: undefined, dayStart: first.dayStart, defaults: defaultWorkloadOptions },
+    mixBySeed: Object.fromEntries(days.map((d) => [d.seed, workloadMix(generateWorkload(d))])),
+    routingSeed: args.routingSeed ?? 'each day its own seed',
+    workers,
     invariantsBroken: broken,
     wallSeconds: wallMs / 1000,
+    summary,
     results,
   };
-  const mode = args.quick ? 'quick' : 'default';
-  const svg = resultsSvg(results, describe);
+  await writeFile(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const svg = resultsSvg(results.filter((r) => r.seed === seeds[0]), `${describe} (first seed)`);
   for (const name of ['latest', mode]) {
-    await writeFile(join(args.out, `${name}.json`), JSON.stringify(summary, null, 2) + '\n');
+    await writeFile(join(args.out, `${name}.json`), JSON.stringify(full, null, 2) + '\n');
     await writeFile(join(args.out, `${name}.svg`), svg);
   }
   const near = relative(process.cwd(), args.out);
   const shown = !near ? '.' : near.startsWith('..') || isAbsolute(near) ? args.out : near;
-  console.log(`\nwrote ${shown}/latest.json and ${shown}/latest.svg (also ${mode}.json/.svg)`);
+  console.log(`\nwrote ${shown}/summary.json, ${shown}/latest.json and ${shown}/latest.svg (also ${mode}.json/.svg)`);
   console.log(`wall time: ${(wallMs / 1000).toFixed(1)} s`);
   const failure = failureReport(broken, join(args.out, 'latest.json'));
   if (failure) {

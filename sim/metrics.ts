@@ -1,5 +1,6 @@
 import type { FollowUpStats } from './follow-ups.js';
 import type { Policy } from './policies.js';
+import { computeKpis, firstReplySeconds, firstReplyTargetSeconds, slaAttainment, type Kpis } from './kpis.js';
 import { percentile, ratio } from './stats.js';
 import type { CustomerType, Workload } from './workload.js';
 
@@ -16,6 +17,10 @@ export interface ContactRecord {
   conversationIds: string[];
   closingAskedAt?: number;
   closingAnswerAt?: number;
+  /** The inbound business priority the customer's messages carried. */
+  priority?: number;
+  /** When a customer who gave up said so (the others left without a word). */
+  saidLeavingAt?: number;
 }
 
 /** One sample of the floor (sim/engine.ts `sample`). */
@@ -36,7 +41,10 @@ export interface TimelinePoint {
 /** Totals over all samples: agent-samples in each state. */
 export interface FloorTally {
   samples: number;
+  /** On shift: online or on a break (`away`); the states below are of online agents. */
   onShift: number;
+  /** On a break (`away`). */
+  away: number;
   composing: number;
   idleSlotsFull: number;
   idleWithCapacity: number;
@@ -85,6 +93,10 @@ export interface PolicyResult {
   key: string;
   label: string;
   description: string;
+  /** The workload's seed (the day) this run simulated. */
+  seed: number;
+  /** The honest KPIs (sim/kpis.ts): what the summary averages over seeds. */
+  kpis: Kpis;
   metrics: PolicyMetrics;
   diagnostics: {
     timerEvents: Record<string, number>;
@@ -114,6 +126,8 @@ export interface PolicyResult {
     staleItemsSeen: number;
     staleItemsInBreachTier: number;
     stalePicks: number;
+    /** What the model added (sim/model.ts): compose time from the slowdown and from switching, and how often each applied. */
+    model: ModelTally;
     evidence: Array<{ kind: string; at: string; detail: Record<string, unknown> }>;
     domainLog: { tally: Record<string, { level: string; count: number }>; examples: unknown[] };
     /** When the run ended, as a time of day from the day's start. */
@@ -126,6 +140,33 @@ export interface PolicyResult {
   /** DynamoDB calls by what caused them (nested causes count for the innermost). */
   callsBy: Record<string, number>;
   wallMs: number;
+  /**
+   * CPU the run cost: this process (the domain code and the simulator), and its own DynamoDB Local
+   * (absent on a shared one). What the time budget depends on when the machine is shared.
+   */
+  cpuSeconds?: { simulator: number; dynamodb?: number };
+}
+
+export interface ModelTally {
+  slowdownMs: number;
+  switches: number;
+  switchMs: number;
+  /** Engaged customers' answers slowed because the reply before was late (co-production). */
+  slowedAnswers: number;
+  /** Customers who gave up silently, and who said they were leaving. */
+  leftSilently: number;
+  saidLeaving: number;
+  /** Customers who gave up waiting for their first reply, and on a later question. */
+  gaveUpBeforeFirstReply: number;
+  gaveUpLater: number;
+  /** Breaks taken, and their time (ms). */
+  breaks: number;
+  breakMs: number;
+  /** Mean lateness of Tide's timers (ms). */
+  timerLateMsMean: number;
+  /** Customers with an inbound business priority, and the share of them whose first reply came within 2 minutes. */
+  priorityCustomers: number;
+  priorityFirstReplyWithin2minShare?: number;
 }
 
 export interface MetricsInput {
@@ -157,6 +198,7 @@ export interface MetricsInput {
     staleItemsInBreachTier: number;
     stalePicks: number;
   };
+  model: Omit<ModelTally, 'priorityCustomers' | 'priorityFirstReplyWithin2minShare' | 'leftSilently' | 'saidLeaving' | 'gaveUpBeforeFirstReply' | 'gaveUpLater'>;
   finalStates: Record<string, number>;
   openWaitingOnAgent: number;
   slaSeconds: number;
@@ -196,25 +238,12 @@ export function spread(values: readonly number[]): Spread {
 
 const types: CustomerType[] = ['engaged', 'slow', 'gone'];
 
-/** SLA attainment over questions asked at least one SLA before the end (later ones are undecided). */
-export function slaAttainment(contacts: readonly ContactRecord[], slaSeconds: number, endMs: number) {
-  let counted = 0;
-  let within = 0;
-  for (const c of contacts) {
-    for (const q of c.questions) {
-      if (q.at > endMs - slaSeconds * 1000) continue;
-      counted += 1;
-      if (q.answeredAt !== undefined && q.answeredAt - q.at <= slaSeconds * 1000) within += 1;
-    }
-  }
-  return { counted, within, attainment: ratio(within, counted) };
-}
-
 export function computeMetrics(input: MetricsInput): PolicyResult {
   const { contacts } = input;
   const served = contacts.filter((c) => c.abandonedAt === undefined && c.firstAgentAt !== undefined);
   const frt = (list: ContactRecord[]) => spread(list.map((c) => (c.firstAgentAt! - c.firstMessageAt) / 1000));
   const replyTimes = contacts.flatMap((c) => c.questions.filter((q) => q.answeredAt !== undefined).map((q) => (q.answeredAt! - q.at) / 1000));
+  // Over every question, answers after the customer left count as missed (sim/kpis.ts).
   const sla = slaAttainment(contacts, input.slaSeconds, input.dayEnd);
   const slaEngaged = slaAttainment(contacts.filter((c) => c.type === 'engaged'), input.slaSeconds, input.dayEnd);
   const abandonedByType = Object.fromEntries(types.map((t) => [t, contacts.filter((c) => c.type === t && c.abandonedAt !== undefined).length])) as Record<CustomerType, number>;
@@ -250,10 +279,32 @@ export function computeMetrics(input: MetricsInput): PolicyResult {
     capacity: input.capacity,
     closes,
   };
+  const kpis = computeKpis({
+    contacts,
+    slaSeconds: input.slaSeconds,
+    dayEnd: input.dayEnd,
+    agentHours,
+    wastedReplies: input.counters.wastedReplies,
+    floor: input.floor,
+    overruns: input.capacity.overMax,
+  });
+  const gaveUp = contacts.filter((c) => c.abandonedAt !== undefined);
+  const withPriority = contacts.filter((c) => c.priority !== undefined);
+  const model: ModelTally = {
+    ...input.model,
+    leftSilently: gaveUp.filter((c) => c.saidLeavingAt === undefined).length,
+    saidLeaving: gaveUp.filter((c) => c.saidLeavingAt !== undefined).length,
+    gaveUpBeforeFirstReply: gaveUp.filter((c) => firstReplySeconds(c) === Infinity).length,
+    gaveUpLater: gaveUp.filter((c) => firstReplySeconds(c) !== Infinity).length,
+    priorityCustomers: withPriority.length,
+    priorityFirstReplyWithin2minShare: ratio(withPriority.filter((c) => firstReplySeconds(c) <= firstReplyTargetSeconds).length, withPriority.length),
+  };
   return {
     key: input.policy.key,
     label: input.policy.label,
     description: input.policy.description,
+    seed: input.workload.options.seed,
+    kpis,
     metrics,
     diagnostics: {
       timerEvents: input.timerEvents,
@@ -277,6 +328,7 @@ export function computeMetrics(input: MetricsInput): PolicyResult {
       staleItemsSeen: input.counters.staleItemsSeen,
       staleItemsInBreachTier: input.counters.staleItemsInBreachTier,
       stalePicks: input.counters.stalePicks,
+      model,
       evidence: input.evidence,
       domainLog: input.domainLog,
       endedAt: dayTime(input.endedAt, input.dayStart),
@@ -289,3 +341,4 @@ export function computeMetrics(input: MetricsInput): PolicyResult {
     wallMs: input.wallMs,
   };
 }
+

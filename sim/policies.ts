@@ -93,6 +93,27 @@ export const experiments: Policy[] = [
   },
 ];
 
+/**
+ * Candidate for Tide's next defaults (issue 11): C plus the capacity lever (docs/priority.md):
+ * adaptive inactivity, effort-weighted load at LivePerson's 0.1, and the first-response boost.
+ * An experiment until the simulator has chosen its defaults over enough seeds.
+ */
+experiments.push({
+  key: 'D',
+  label: 'D Tide + capacity lever',
+  description:
+    "Tide's defaults plus adaptive inactivity (τ = 3 × the customer's response time, 90–600 s; 90 s after a first " +
+    'reply that came after 5 min), inactive conversations weighing 0.1 of a slot, and new customers ranked as engaged ' +
+    '(defaultResponseSeconds 0).',
+  build: (agents) => ({
+    queues: { default: { adaptiveInactivity: { multiplier: 3, minSeconds: 90, maxSeconds: 600, longFirstWaitSeconds: 300 } } },
+    routing: { inactiveLoadWeight: 0.1 },
+    priority: { defaultResponseSeconds: 0 },
+    agents: agentsWith(agents, 3, 5),
+    channels,
+  }),
+});
+
 export function policyConfig(policy: Policy, agents: readonly AgentShift[]): TideConfig {
   return parseConfig(policy.build(agents));
 }

@@ -49,6 +49,20 @@ export class Rng {
   logUniform(min: number, max: number): number {
     return Math.exp(this.uniform(Math.log(min), Math.log(max)));
   }
+  /** Exponential with this mean (memoryless: the chance of leaving in the next minute never changes). */
+  exponential(mean: number): number {
+    // 1 − u lies in (0, 1]: the logarithm is finite.
+    return -mean * Math.log(1 - this.next());
+  }
+  /** A standard normal draw (Box–Muller; one of the pair, so each call takes two uniforms). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+  /** Lognormal with this median and σ of its logarithm: half the draws below the median, a long right tail. */
+  lognormal(median: number, sigma: number): number {
+    return median * Math.exp(sigma * this.normal());
+  }
   /** One of the keys, with probability proportional to its weight. */
   weighted<K extends string>(weights: Record<K, number>): K {
     const entries = Object.entries(weights) as Array<[K, number]>;

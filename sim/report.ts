@@ -11,37 +11,35 @@ export function formatDuration(seconds: number | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
 }
 
-const pct = (x: number | undefined, digits = 0) => (x === undefined ? '-' : `${(x * 100).toFixed(digits)}%`);
-const num = (x: number | undefined, digits = 2) => (x === undefined ? '-' : x.toFixed(digits));
-
 interface Column {
   head: string;
-  width: number;
   cell: (r: PolicyResult) => string;
   left?: boolean;
 }
 
+const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
+const time = (x: number) => (x === Infinity ? 'never' : Number.isNaN(x) ? '-' : formatDuration(x));
+
+/** Each run's honest KPIs (sim/kpis.ts), one row per policy and seed. */
 const columns: Column[] = [
-  { head: 'policy', width: 31, cell: (r) => r.label, left: true },
-  { head: 'FRT p50', width: 8, cell: (r) => formatDuration(r.metrics.firstResponse.all.p50) },
-  { head: 'FRT p90', width: 8, cell: (r) => formatDuration(r.metrics.firstResponse.all.p90) },
-  { head: 'engaged p50/p90', width: 16, cell: (r) => `${formatDuration(r.metrics.firstResponse.engaged.p50)}/${formatDuration(r.metrics.firstResponse.engaged.p90)}` },
-  { head: 'slow p50/p90', width: 16, cell: (r) => `${formatDuration(r.metrics.firstResponse.slow.p50)}/${formatDuration(r.metrics.firstResponse.slow.p90)}` },
-  { head: 'SLA<=2m', width: 8, cell: (r) => pct(r.metrics.slaAttainment) },
-  { head: 'gave up', width: 8, cell: (r) => String(r.metrics.abandoned) },
-  { head: 'unans.', width: 7, cell: (r) => String(r.metrics.unansweredAtEnd) },
-  { head: 'handled/agent-h', width: 15, cell: (r) => num(r.metrics.handledPerAgentHour) },
-  { head: 'resolved/agent-h', width: 16, cell: (r) => num(r.metrics.resolvedPerAgentHour) },
-  { head: 'util', width: 6, cell: (r) => pct(r.metrics.utilisation) },
-  { head: 'overruns max/pref', width: 18, cell: (r) => `${r.metrics.capacity.overMax}/${r.metrics.capacity.overPreferredUnexplained} (peak ${r.metrics.capacity.maxActiveSeen})` },
+  { head: 'policy', cell: (r) => r.label, left: true },
+  { head: 'seed', cell: (r) => String(r.seed) },
+  { head: 'gave up', cell: (r) => pct(r.kpis.gaveUpShare) },
+  { head: '1st<=2m', cell: (r) => pct(r.kpis.firstReplyWithin2minShare) },
+  { head: 'SLA', cell: (r) => pct(r.kpis.slaShare) },
+  { head: 'engaged p50/p90', cell: (r) => `${time(r.kpis.engagedFirstReplyP50Seconds)}/${time(r.kpis.engagedFirstReplyP90Seconds)}` },
+  { head: 'slow p50/p90', cell: (r) => `${time(r.kpis.slowFirstReplyP50Seconds)}/${time(r.kpis.slowFirstReplyP90Seconds)}` },
+  { head: 'resolved/agent-h', cell: (r) => (Number.isNaN(r.kpis.resolvedPerAgentHour) ? '-' : r.kpis.resolvedPerAgentHour.toFixed(2)) },
+  { head: 'wasted', cell: (r) => String(r.kpis.wastedReplies) },
+  { head: 'idle full', cell: (r) => pct(r.kpis.idleSlotsFullShare) },
+  { head: 'overruns', cell: (r) => `${r.kpis.overruns} (peak ${r.metrics.capacity.maxActiveSeen})` },
 ];
 
 export function formatTable(results: readonly PolicyResult[]): string {
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (columns[i]!.left ? c.padEnd(columns[i]!.width) : c.padStart(columns[i]!.width))).join(' ');
-  const rows = [line(columns.map((c) => c.head)), line(columns.map((c) => '-'.repeat(c.width)))];
-  for (const r of results) rows.push(line(columns.map((c) => c.cell(r))));
-  return rows.join('\n');
+  const rows = results.map((r) => columns.map((c) => c.cell(r)));
+  const widths = columns.map((c, i) => Math.max(c.head.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (columns[i]!.left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(columns.map((c) => c.head)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export const policyColors = ['#9e9e9e', '#c9a227', '#4f81bd', '#2e7d32', '#8e44ad'];

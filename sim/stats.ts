@@ -3,6 +3,9 @@
 /**
  * The p-th percentile (0 ≤ p ≤ 100) by linear interpolation between closest ranks (the
  * "R-7" / NumPy default definition). Undefined for an empty sample.
+ *
+ * `Infinity` is a value like any other (a customer never answered: sim/kpis.ts): it sorts last,
+ * and a percentile that falls on it, or between it and a finite value, is `Infinity`.
  */
 export function percentile(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
@@ -12,6 +15,8 @@ export function percentile(values: readonly number[], p: number): number | undef
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
   const weight = position - lower;
+  // Exactly on a rank: that value (∞ − x times 0 would be NaN).
+  if (weight === 0 || sorted[lower] === sorted[upper]) return sorted[lower]!;
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * weight;
 }
 

@@ -78,19 +78,28 @@ interface Scheduled {
  * Tide's timers on virtual time. Like EventBridge Scheduler with `ActionAfterCompletion: DELETE`:
  * a name is created once (creating it again is a no-op, as a ConflictException is for Tide), and
  * fires once. A deadline already past fires at the next step, as the real scheduler's
- * "now + 1 s" would. Fires are exactly on time here (the real one may be up to a minute late).
+ * "now + 1 s" would. Each fire is `lateMs()` after its deadline: the real Scheduler fires a
+ * one-off schedule up to a minute late (the simulator draws 0–60 s, sim/model.ts); without
+ * `lateMs`, exactly on time.
  */
 export class VirtualScheduler implements TimerScheduler {
   private readonly heap = new Heap<Scheduled>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private readonly names = new Set<string>();
   private seq = 0;
   created = 0;
-  constructor(private readonly clock: VirtualClock) {}
+  /** Total lateness of the schedules created (ms), to report the mean. */
+  lateMsTotal = 0;
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly lateMs: () => number = () => 0,
+  ) {}
   async schedule(name: string, at: Date, payload: TimerPayload): Promise<void> {
     if (this.names.has(name)) return;
     this.names.add(name);
     this.created += 1;
-    this.heap.push({ name, at: Math.max(at.getTime(), this.clock.epochMs), payload, seq: this.seq++ });
+    const late = Math.round(this.lateMs());
+    this.lateMsTotal += late;
+    this.heap.push({ name, at: Math.max(at.getTime(), this.clock.epochMs) + late, payload, seq: this.seq++ });
   }
   /** When the next schedule fires, if any. */
   nextAt(): number | undefined {

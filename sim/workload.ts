@@ -1,3 +1,4 @@
+import { dayLoad, defaultModel, type DayKind, type ModelOptions } from './model.js';
 import { Rng } from './prng.js';
 
 /**
@@ -23,14 +24,30 @@ export interface CustomerScript {
    * slow customers, fewer for gone ones (1 = never answers again after the first message).
    */
   messages: number;
-  /** Delay between an agent's reply and the customer's next message, per reply (ms). */
+  /**
+   * Delay between an agent's reply and the customer's next message, per reply (ms), before
+   * co-production (a late reply slows an engaged customer: sim/engine.ts).
+   */
   responseDelaysMs: number[];
   /** Whether the customer answers the closing question ("no thanks") or just goes silent. */
   answersClosingQuestion: boolean;
-  /** How long the customer waits for the FIRST agent message before giving up (ms). */
-  patienceMs: number;
-  /** How long the agent takes to compose each reply to this customer (ms), by reply number. */
+  /**
+   * How long the customer waits for an answer to each of their questions before giving up (ms),
+   * by question: the first, then every later one (exponential, sim/model.ts `patience`).
+   */
+  patienceMs: number[];
+  /** Whether, on giving up, the customer leaves without a word (else they say they are leaving). */
+  leavesSilently: boolean;
+  /** The inbound business priority the channel sends with this customer's messages (absent: none). */
+  priority?: number;
+  /** How long the agent takes to compose each reply to this customer (ms), by reply number, before any slowdown. */
   composeMs: number[];
+}
+
+/** An agent's break: status `away` from `startMs` to `endMs` (from the start of the day). */
+export interface AgentBreak {
+  startMs: number;
+  endMs: number;
 }
 
 export interface AgentShift {
@@ -38,6 +55,8 @@ export interface AgentShift {
   /** When the agent goes online / offline, in ms from the start of the day. */
   startMs: number;
   endMs: number;
+  /** Breaks within the shift, in order. */
+  breaks: AgentBreak[];
 }
 
 export interface WorkloadOptions {
@@ -50,6 +69,8 @@ export interface WorkloadOptions {
   /** Intake closes this long before the end of the day (the last shifts end with the day). */
   intakeClosesMinutesBeforeEnd: number;
   mix: Record<CustomerType, number>;
+  /** How the people behave (sim/model.ts). */
+  model: ModelOptions;
 }
 
 export interface Workload {
@@ -73,10 +94,21 @@ export const defaultWorkloadOptions: WorkloadOptions = {
   shiftFraction: 0.75,
   intakeClosesMinutesBeforeEnd: 30,
   mix: { engaged: 0.55, slow: 0.25, gone: 0.2 },
+  model: defaultModel,
 };
 
 /** A smaller day for CI: fewer customers and agents, a shorter day. */
 export const quickWorkloadOptions: Partial<WorkloadOptions> = { conversations: 120, agents: 3, dayHours: 4 };
+
+/**
+ * The options of a named day: the default or `--quick` size, its customers scaled by the day's
+ * load (light 0.7×, overloaded 1.3×: sim/model.ts `dayLoad`) against the same agents; explicit
+ * overrides (`--conversations`, …) win.
+ */
+export function dayOptions(day: DayKind, quick: boolean, overrides: Partial<WorkloadOptions> = {}): Partial<WorkloadOptions> {
+  const size = { ...defaultWorkloadOptions, ...(quick ? quickWorkloadOptions : {}) };
+  return { ...size, conversations: Math.round(size.conversations * dayLoad[day]), ...overrides };
+}
 
 const second = 1000;
 const minute = 60 * second;
@@ -101,19 +133,35 @@ export function arrivalTimes(rng: Rng, count: number, windowMs: number, dayMs: n
   return times.sort((a, b) => a - b);
 }
 
-function customer(rng: Rng, index: number, arrivalMs: number, mix: Record<CustomerType, number>): CustomerScript {
-  const type = rng.weighted(mix);
-  const exchanges = rng.int(2, 6);
+/**
+ * One customer. Each part of their behaviour draws from its own stream (`draw(aspect)`), so a
+ * change to one part of the model (say, the share who leave silently) leaves every other draw of
+ * the day as it was: runs that differ in one setting compare like for like.
+ */
+function customer(draw: (aspect: string) => Rng, index: number, arrivalMs: number, mix: Record<CustomerType, number>, model: ModelOptions): CustomerScript {
+  const kind = draw('kind');
+  const type = kind.weighted(mix);
+  const exchanges = kind.int(2, 6);
   // Gone: half never answer after their first message, half vanish part-way through.
-  const messages = type === 'gone' ? (rng.chance(0.5) ? 1 : rng.int(1, exchanges - 1)) : exchanges;
-  const delay = () =>
-    type === 'slow' ? Math.round(rng.uniform(10, 60) * minute) : Math.round(rng.logUniform(5, 60) * second);
-  const responseDelaysMs = Array.from({ length: exchanges + 1 }, delay);
-  const answersClosingQuestion = type !== 'gone' && rng.chance(type === 'engaged' ? 0.85 : 0.7);
-  const patienceMs = Math.round(
-    (type === 'slow' ? rng.uniform(30, 90) : type === 'engaged' ? rng.uniform(5, 15) : rng.uniform(5, 30)) * minute,
-  );
-  const composeMs = Array.from({ length: 8 }, () => Math.round(rng.uniform(30, 90) * second));
+  const messages = type === 'gone' ? (kind.chance(0.5) ? 1 : kind.int(1, exchanges - 1)) : exchanges;
+  const answersClosingQuestion = type !== 'gone' && kind.chance(type === 'engaged' ? 0.85 : 0.7);
+
+  const rt = model.responseTimes;
+  const responses = draw('responses');
+  const ownMedian = responses.lognormal(type === 'slow' ? rt.slowMedianSeconds : rt.engagedMedianSeconds, rt.betweenSigma);
+  const responseDelaysMs = Array.from({ length: exchanges + 1 }, () => Math.max(1_000, Math.round(responses.lognormal(ownMedian, rt.withinSigma) * second)));
+
+  const p = model.patience;
+  const patience = draw('patience');
+  const firstMean = p.firstMeanMinutes[type] * minute;
+  const patienceMs = Array.from({ length: exchanges }, (_, q) => Math.round(patience.exponential(q === 0 ? firstMean : firstMean * p.laterFactor)));
+  const leavesSilently = patience.chance(p.silentShare);
+
+  const business = draw('priority');
+  const priority = business.chance(model.priority.share) ? model.priority.value : undefined;
+
+  const compose = draw('compose');
+  const composeMs = Array.from({ length: 8 }, () => Math.round(compose.uniform(30, 90) * second));
   return {
     id: `cust-${String(index + 1).padStart(4, '0')}`,
     phone: `+1555${String(index + 1).padStart(7, '0')}`,
@@ -124,17 +172,36 @@ function customer(rng: Rng, index: number, arrivalMs: number, mix: Record<Custom
     responseDelaysMs,
     answersClosingQuestion,
     patienceMs,
+    leavesSilently,
+    ...(priority === undefined ? {} : { priority }),
     composeMs,
   };
 }
 
-/** Shifts staggered evenly: the first starts with the day, the last ends with it. */
-export function agentShifts(count: number, dayMs: number, shiftFraction: number): AgentShift[] {
+/**
+ * Breaks every `everyMinutes` of the shift (each moved up to 10 minutes either way), none in the
+ * shift's first or last half hour.
+ */
+export function agentBreaks(rng: Rng, startMs: number, endMs: number, breaks: ModelOptions['breaks']): AgentBreak[] {
+  const out: AgentBreak[] = [];
+  if (breaks.minutes <= 0 || breaks.everyMinutes <= 0) return out;
+  for (let k = 1; ; k++) {
+    const at = startMs + Math.round((k * breaks.everyMinutes + rng.uniform(-10, 10)) * minute);
+    const until = at + breaks.minutes * minute;
+    if (until > endMs - 30 * minute) break;
+    if (at >= startMs + 30 * minute && (out.length === 0 || at > out.at(-1)!.endMs)) out.push({ startMs: at, endMs: until });
+  }
+  return out;
+}
+
+/** Shifts staggered evenly: the first starts with the day, the last ends with it; breaks drawn from `rng` (none without). */
+export function agentShifts(count: number, dayMs: number, shiftFraction: number, breaks?: { rng: Rng; options: ModelOptions['breaks'] }): AgentShift[] {
   const shiftMs = Math.round(dayMs * Math.min(1, shiftFraction));
   const spread = dayMs - shiftMs;
   return Array.from({ length: count }, (_, i) => {
     const startMs = count === 1 ? 0 : Math.round((spread * i) / (count - 1) / minute) * minute;
-    return { id: `agent-${i + 1}`, startMs, endMs: startMs + shiftMs };
+    const endMs = startMs + shiftMs;
+    return { id: `agent-${i + 1}`, startMs, endMs, breaks: breaks ? agentBreaks(breaks.rng.fork(`agent-${i + 1}`), startMs, endMs, breaks.options) : [] };
   });
 }
 
@@ -151,8 +218,8 @@ export function generateWorkload(options: Partial<WorkloadOptions> = {}): Worklo
     options: o,
     dayStart: '2026-11-23T08:00:00.000Z',
     dayMs,
-    customers: arrivals.map((t, i) => customer(people, i, t, o.mix)),
-    agents: agentShifts(o.agents, dayMs, o.shiftFraction),
+    customers: arrivals.map((t, i) => customer((aspect) => people.fork(`${aspect}:${i}`), i, t, o.mix, o.model)),
+    agents: agentShifts(o.agents, dayMs, o.shiftFraction, { rng: root.fork('breaks'), options: o.model.breaks }),
   };
 }
 

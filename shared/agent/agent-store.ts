@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentConfig } from '../config/schema.js';
 import type { Deps } from '../runtime/deps.js';
 import { batchGet } from '../storage/batch-get.js';
@@ -7,6 +7,7 @@ import { versionedWrite } from '../storage/versioned.js';
 import type { Agent, AgentStatus } from './model.js';
 import { RequestAlreadyDone, requestWriteName } from './request-log.js';
 import { availabilityChanges, withProfile } from './transitions.js';
+import { queryAll } from '../storage/query-all.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
@@ -24,23 +25,17 @@ export const getAgents = (deps: StoreDeps, agentIds: readonly string[], consiste
 
 /** Ids of agents in a status (the sweep's list; the index lags, so callers read the agents themselves). */
 export async function agentIdsWithStatus(deps: StoreDeps, status: AgentStatus): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.agents,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#status = :s',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':s': status },
-        ExclusiveStartKey: start,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((i) => i.agentId as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+  return queryAll(
+    deps.db,
+    {
+      TableName: deps.tables.agents,
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#status = :s',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':s': status },
+    },
+    'agentId',
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import { batchGet } from '../storage/batch-get.js';
 import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Conversation } from './model.js';
+import { queryAll } from '../storage/query-all.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
@@ -54,23 +55,17 @@ export const conversationWrite = (deps: Pick<Deps, 'tables'>, before: Conversati
  * moment ago may still be listed, so callers read the conversations themselves).
  */
 export async function conversationIdsOfCustomer(deps: StoreDeps, channel: string, customerId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.conversations,
-        IndexName: 'byCustomer',
-        KeyConditionExpression: 'customerId = :id AND #channel = :ch',
-        ExpressionAttributeNames: { '#channel': 'channel' },
-        ExpressionAttributeValues: { ':id': customerId, ':ch': channel },
-        ExclusiveStartKey: start,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((item) => item.conversationId as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+  return queryAll(
+    deps.db,
+    {
+      TableName: deps.tables.conversations,
+      IndexName: 'byCustomer',
+      KeyConditionExpression: 'customerId = :id AND #channel = :ch',
+      ExpressionAttributeNames: { '#channel': 'channel' },
+      ExpressionAttributeValues: { ':id': customerId, ':ch': channel },
+    },
+    'conversationId',
+  );
 }
 
 /**

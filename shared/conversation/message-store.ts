@@ -1,10 +1,11 @@
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
 import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { storedForm } from '../storage/versioned.js';
 import { getConversation } from './conversation-store.js';
 import type { ChannelName, Direction, ProviderName } from './model.js';
 import { messageExpiry } from './retention.js';
+import { queryAll } from '../storage/query-all.js';
 
 type StoreDeps = Pick<Deps, 'db' | 'tables'>;
 
@@ -108,22 +109,16 @@ export async function moveMessage(deps: StoreDeps, messageId: string, conversati
  * and one moved or deleted a moment ago may still be listed.
  */
 export async function messageIdsOf(deps: StoreDeps, conversationId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.messages,
-        IndexName: 'byConversation',
-        KeyConditionExpression: 'conversationId = :c',
-        ExpressionAttributeValues: { ':c': conversationId },
-        ExclusiveStartKey: start,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((item) => item.messageId as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+  return queryAll(
+    deps.db,
+    {
+      TableName: deps.tables.messages,
+      IndexName: 'byConversation',
+      KeyConditionExpression: 'conversationId = :c',
+      ExpressionAttributeValues: { ':c': conversationId },
+    },
+    'messageId',
+  );
 }
 
 /** How many writes run at once when a conversation's messages are stamped one by one. */

@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
+import { queryAll } from '../storage/query-all.js';
 
 /**
  * The agents who can take work from a queue now: its Availability rows, which change in the same
@@ -8,21 +8,15 @@ import type { Deps } from '../runtime/deps.js';
  * room (about 80 per read unit), not with every agent online.
  */
 export async function availableAgentIds(deps: Pick<Deps, 'db' | 'tables'>, queue: string): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.availability,
-        KeyConditionExpression: '#q = :q',
-        ExpressionAttributeNames: { '#q': 'queue' },
-        ExpressionAttributeValues: { ':q': queue },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((i) => i.agentId as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+  return queryAll(
+    deps.db,
+    {
+      TableName: deps.tables.availability,
+      KeyConditionExpression: '#q = :q',
+      ExpressionAttributeNames: { '#q': 'queue' },
+      ExpressionAttributeValues: { ':q': queue },
+      ConsistentRead: true,
+    },
+    'agentId',
+  );
 }

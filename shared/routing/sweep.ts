@@ -1,5 +1,5 @@
 import { agentIdsWithStatus, commitAgent, getAgents } from '../agent/agent-store.js';
-import { activeHeld, weightedLoad, type Agent } from '../agent/model.js';
+import { activeHeld, queueLoadOf, weightedLoad, type Agent } from '../agent/model.js';
 import { checkPresence, startPresenceGrace } from '../agent/presence.js';
 import { onRampTimer } from '../agent/set-status.js';
 import { holdingOf } from '../agent/transitions.js';
@@ -74,7 +74,8 @@ async function repairLoad(deps: Deps, agent: Agent): Promise<boolean> {
   }
   const active = activeHeld(holds);
   const load = weightedLoad(holds, deps.config.routing.inactiveLoadWeight);
-  const same = active === agent.active && load === agent.load && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
+  // An agent stored without `load` (it never held anything since the weight was set) has none to repair.
+  const same = active === agent.active && queueLoadOf({ active, load }) === queueLoadOf(agent) && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
   if (same) return false;
   logger.error('agent load drifted; repaired', { agentId: agent.agentId, counted: agent.active, actual: active });
   // Conditional on the version read: an agent changing meanwhile is left for the next sweep.

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { getAgent } from '../../shared/agent/agent-store.js';
+import { commitAgent, getAgent } from '../../shared/agent/agent-store.js';
 import { connectionGone } from '../../shared/agent/presence.js';
 import { scheduleFollowUp } from '../../shared/conversation/commands.js';
 import { receiveMessage } from '../../shared/conversation/receive-message.js';
@@ -316,6 +316,25 @@ describe('routing policies (docs/priority.md)', () => {
     const weighted = await quietThenNew(0.5);
     expect(weighted.states.sort()).toEqual(['active', 'queued']);
     expect(weighted.agent).toMatchObject({ active: 1, load: 2 });
+  });
+
+  it('effort-weighted load: the sweep finds nothing to repair on agents that never held work, and repairs a stale load', async () => {
+    const deps = await createTestDeps({ queues, agents: [{ id: 'ann' }, { id: 'bob' }], channels: generic, routing: { inactiveLoadWeight: 0.5 } });
+    await online(deps, 'ann', 'bob');
+    await answer(deps, 'ann', (await say(deps, '+1')).conversationId, 'Anything else?');
+    deps.clock.advance(301);
+    await deps.fireDue(); // inactive: ann's load is 0.5
+    let repaired = 0;
+    // Ten sweeps a minute apart: every agent's turn for the load check comes once.
+    for (let minute = 0; minute < 10; minute++, deps.clock.advance(60)) repaired += (await sweep(deps)).repairedAgents;
+    expect(repaired).toBe(0);
+    // A load written under another weight (the configuration changed) is put right by the sweep.
+    const ann = (await getAgent(deps, 'ann'))!;
+    expect(ann).toMatchObject({ active: 0, load: 0.5 });
+    await commitAgent(deps, ann, { ...ann, load: 0.1, version: ann.version + 1 });
+    for (let minute = 0; minute < 10; minute++, deps.clock.advance(60)) repaired += (await sweep(deps)).repairedAgents;
+    expect(repaired).toBe(1);
+    expect((await getAgent(deps, 'ann'))!.load).toBe(0.5);
   });
 
   it('adaptive inactivity: a customer who answers fast frees the slot sooner', async () => {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../shared/agent/model.js';
 import { chooseAgent } from '../../shared/routing/choose-agent.js';
+import { agentImage } from '../support/agent-image.js';
 
-const agent = (agentId: string, over: Partial<Agent> = {}): Agent => ({
-  agentId,
-  name: agentId,
-  queues: ['default'],
-  preferredConcurrency: 3,
-  maxLoad: 5,
-  status: 'online',
-  active: 0,
-  holds: {},
-  version: 1,
-  worklistSeq: 0,
-  connections: {},
-  ...over,
-});
+const agent = agentImage;
 
 /** A seeded generator, so the random tie-break is reproducible here. */
 const seeded = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -5,25 +5,13 @@ import { parseConfig } from '../../shared/config/schema.js';
 import type { Conversation } from '../../shared/conversation/model.js';
 import { assign, inactivitySeconds, openConversation, receiveCustomerMessage, reply, type Context } from '../../shared/conversation/transitions.js';
 import { chooseAgent } from '../../shared/routing/choose-agent.js';
+import { agentImage } from '../support/agent-image.js';
 
 /**
  * The routing policies that use the lever of issue 11 (docs/priority.md), as pure rules:
  * effort-weighted load and adaptive inactivity. Both are off by default (today's behaviour).
  */
-const agent = (agentId: string, over: Partial<Agent> = {}): Agent => ({
-  agentId,
-  name: agentId,
-  queues: ['default'],
-  preferredConcurrency: 3,
-  maxLoad: 5,
-  status: 'online',
-  active: 0,
-  holds: {},
-  version: 1,
-  worklistSeq: 0,
-  connections: {},
-  ...over,
-});
+const agent = agentImage;
 
 const at = (iso: string): Date => new Date(`2026-12-02T${iso}Z`);
 const ctxWith = (config: Parameters<typeof parseConfig>[0], now: Date): Context => ({ now, config: parseConfig(config) });

@@ -22,6 +22,7 @@ function cleanResult(): PolicyResult {
       missedPushes: 0, frameMismatches: 0, sweepAssigned: 0, repairedAgents: 0, presenceChecks: 0, droppedAgents: 0, staleActions: 0,
       domainErrors: 0, looks: 0, composeMs: 0, onShiftMs: 0, replies: 0, wastedReplies: 0, staleItemsSeen: 0, staleItemsInBreachTier: 0, stalePicks: 0,
     },
+    model: { slowdownMs: 0, switches: 0, switchMs: 0, slowedAnswers: 0, breaks: 0, breakMs: 0, timerLateMsMean: 0 },
     finalStates: {},
     openWaitingOnAgent: 0,
     slaSeconds: 120,
@@ -30,12 +31,12 @@ function cleanResult(): PolicyResult {
     timersCreated: 0,
     pushes: 0,
     frames: {},
-    followUps: { settles: 0, rounds: 0, records: 0, followUps: 0, failedBatches: 0, rechecks: 0, recheckAssigned: 0, streamCalls: 0, unmarkedRecords: 0 },
+    followUps: { settles: 0, rounds: 0, records: 0, followUps: 0, failedBatches: 0, rechecks: 0, recheckAssigned: 0, streamCalls: 0, emptyReads: 0, unmarkedRecords: 0 },
     deliveriesQueued: 0,
     dbCalls: 0,
     callsBy: {},
     timeline: [],
-    floor: { samples: 0, onShift: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 },
+    floor: { samples: 0, onShift: 0, away: 0, composing: 0, idleSlotsFull: 0, idleWithCapacity: 0, idleQueueEmpty: 0 },
     wallMs: 0,
   };
   return computeMetrics(input);

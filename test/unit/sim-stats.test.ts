@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../../sim/report.js';
-import { slaAttainment } from '../../sim/metrics.js';
+import { slaAttainment } from '../../sim/kpis.js';
 import { mean, percentile, ratio } from '../../sim/stats.js';
 
 describe('sim statistics', () => {

@@ -40,6 +40,24 @@ describe('sim virtual time', () => {
     expect(timers.pending).toBe(0);
   });
 
+  it('the scheduler fires each schedule as late as it is told (EventBridge Scheduler: within a minute)', async () => {
+    const clock = new VirtualClock(0);
+    const lateness = [30_000, 0, 59_999];
+    const timers = new VirtualScheduler(clock, () => lateness.shift()!);
+    const payload = { kind: 'conversation' as const, conversationId: 'c', gen: 1 };
+    await timers.schedule('a', new Date(10_000), payload);
+    await timers.schedule('b', new Date(20_000), payload);
+    await timers.schedule('a', new Date(10_000), payload); // the same name: no new schedule, no draw
+    expect(timers.nextAt()).toBe(20_000);
+    clock.set(39_999);
+    expect(timers.takeDue().map((t) => t.name)).toEqual(['b']);
+    clock.set(40_000);
+    expect(timers.takeDue().map((t) => t.name)).toEqual(['a']);
+    await timers.schedule('c', new Date(0), payload); // already past: now, plus its lateness
+    expect(timers.nextAt()).toBe(99_999);
+    expect(timers.lateMsTotal).toBe(89_999);
+  });
+
   it('the pusher hands frames to the agent who opened the connection, and keeps its latest work list', async () => {
     const seen: Array<[string, unknown]> = [];
     const pusher = new SimPusher((agentId, frame) => seen.push([agentId, frame.type]));
