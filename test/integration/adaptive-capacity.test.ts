@@ -320,8 +320,9 @@ describe('routing policies (docs/priority.md)', () => {
 
   it('effort-weighted load: the sweep finds nothing to repair on agents that never held work, and repairs a stale load', async () => {
     const deps = await createTestDeps({ queues, agents: [{ id: 'ann' }, { id: 'bob' }], channels: generic, routing: { inactiveLoadWeight: 0.5 } });
-    await online(deps, 'ann', 'bob');
+    await online(deps, 'ann');
     await answer(deps, 'ann', (await say(deps, '+1')).conversationId, 'Anything else?');
+    await online(deps, 'bob'); // online, never held anything: stored without a load
     deps.clock.advance(301);
     await deps.fireDue(); // inactive: ann's load is 0.5
     let repaired = 0;
