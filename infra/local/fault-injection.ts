@@ -28,6 +28,8 @@ import { DeleteConnectionCommand, GoneException, ApiGatewayManagementApiServiceE
 import { ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { InternalServerException, ThrottlingException as SchedulerThrottlingException } from '@aws-sdk/client-scheduler';
 import type { SdkClient } from '../../shared/runtime/client-config.js';
+// The seeded generator the simulator and the bench use.
+import { mulberry32 } from '../../sim/prng.js';
 
 /** Shares of calls (0–1) that get each fault. */
 export interface FaultPlan {
@@ -80,10 +82,10 @@ type Handler = (args: { input: Record<string, unknown> }) => Promise<unknown>;
 export class FaultInjector {
   /** Faults injected so far, by kind. */
   readonly counts: Record<FaultKind, number> = { throttle: 0, conflict: 0, ambiguous: 0, pushError: 0, pushGone: 0, schedulerError: 0 };
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(readonly plan: FaultPlan) {
-    this.state = (plan.seed ?? 1) >>> 0 || 1;
+    this.draw = mulberry32((plan.seed ?? 1) >>> 0 || 1);
   }
 
   /** The decoration for `decorateNewSdkClients`: faults for the services this plan concerns. */
@@ -102,15 +104,6 @@ export class FaultInjector {
 
   total(): number {
     return kinds.reduce((n, k) => n + this.counts[k], 0);
-  }
-
-  /** Mulberry32: small, seeded, good enough to spread faults. */
-  private draw(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   private hits(kind: FaultKind): boolean {
