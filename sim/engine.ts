@@ -6,7 +6,7 @@ import { registerConnection } from '../shared/agent/connections.js';
 import { connectionGone } from '../shared/agent/presence.js';
 import { setAgentStatus } from '../shared/agent/set-status.js';
 import { canTakeQueueWork } from '../shared/agent/model.js';
-import { holdingOf } from '../shared/agent/transitions.js';
+import { holdingOf, holdsTellWaiting } from '../shared/agent/transitions.js';
 import type { DeliveryJob, DeliveryQueue } from '../shared/delivery/delivery-queue.js';
 import { closeConversation, sendReply } from '../shared/conversation/commands.js';
 import { getConversation, getConversations } from '../shared/conversation/conversation-store.js';
@@ -242,7 +242,9 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
       note('overMax', { agentId, active, max, source });
     }
     const reactivated = activeIds.filter((id) => everInactiveUnder.has(`${agentId}|${id}`)).length;
-    if (active > preferred && active - preferred > reactivated) {
+    // Dynamic concurrency lets queue routing fill an agent with nothing waiting on them this much further.
+    const routable = preferred + config.routing.dynamicConcurrencyMargin;
+    if (active > routable && active - routable > reactivated) {
       capacity.overPreferredUnexplained += 1;
       note('overPreferredUnexplained', { agentId, active, preferred, reactivated, source, activeIds });
     }
@@ -431,7 +433,7 @@ async function simulate(options: RunOptions): Promise<PolicyResult> {
     const activeIds = work.filter((c) => c.state === 'active').map((c) => c.conversationId);
     if (stored) {
       checkLoad(id, stored.active, stored.preferredConcurrency, stored.maxLoad, activeIds, 'getAgent');
-      const disagreeing = Object.keys(holds).filter((cid) => holdingOf(held.find((c) => c.conversationId === cid), id) !== holds[cid]);
+      const disagreeing = Object.keys(holds).filter((cid) => holdingOf(held.find((c) => c.conversationId === cid), id, holdsTellWaiting(config)) !== holds[cid]);
       if (stored.active !== activeIds.length || disagreeing.length > 0) {
         capacity.counterDrift += 1;
         note('counterDrift', { agentId: id, storedActive: stored.active, listedActive: activeIds.length, holdsDisagreeing: disagreeing });

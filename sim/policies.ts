@@ -114,6 +114,75 @@ experiments.push({
   }),
 });
 
+/** D's configuration with more on top: the tuning experiments E–I below. */
+const dWith = (agents: readonly AgentShift[], over: { queue?: object; routing?: object; priority?: object; adaptive?: object }): TideConfigInput => ({
+  queues: { default: { adaptiveInactivity: { multiplier: 3, minSeconds: 90, maxSeconds: 600, longFirstWaitSeconds: 300, ...over.adaptive }, ...over.queue } },
+  routing: { inactiveLoadWeight: 0.1, ...over.routing },
+  priority: { defaultResponseSeconds: 0, ...over.priority },
+  agents: agentsWith(agents, 3, 5),
+  channels,
+});
+
+experiments.push(
+  {
+    key: 'E',
+    label: 'E D + serve saveable',
+    description: 'D, and serve what can still be saved: near-breach, then in-SLA work, then breached work newest first (serveSaveableFirst).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true } }),
+  },
+  {
+    key: 'F',
+    label: 'F E + dynamic +1',
+    description: 'E, and dynamic concurrency: an agent with nothing waiting on them takes 1 more than preferred (dynamicConcurrencyMargin 1).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, routing: { dynamicConcurrencyMargin: 1 } }),
+  },
+  {
+    key: 'G',
+    label: 'G E + dynamic +2',
+    description: 'E, and dynamic concurrency up to maxLoad (dynamicConcurrencyMargin 2).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, routing: { dynamicConcurrencyMargin: 2 } }),
+  },
+  {
+    key: 'H',
+    label: 'H E, age cap 20 min',
+    description: 'E with the newest-first age cap (staleAfterSeconds) at 20 minutes instead of an hour.',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true, staleAfterSeconds: 1200 } }),
+  },
+  {
+    key: 'I',
+    label: 'I E, τ ≤ 5 min',
+    description: 'E with adaptive inactivity clamped to 90–300 s (2 × the customer pace).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, adaptive: { multiplier: 2, maxSeconds: 300 } }),
+  },
+);
+
+experiments.push(
+  {
+    key: 'J',
+    label: 'J I + dynamic +1',
+    description: 'I, and dynamic concurrency of 1 (dynamicConcurrencyMargin 1).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, adaptive: { multiplier: 2, maxSeconds: 300 }, routing: { dynamicConcurrencyMargin: 1 } }),
+  },
+  {
+    key: 'K',
+    label: 'K E, τ ≤ 3 min',
+    description: 'E with adaptive inactivity 2 × the customer pace, clamped to 90–180 s.',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, adaptive: { multiplier: 2, maxSeconds: 180 } }),
+  },
+  {
+    key: 'L',
+    label: 'L E, τ 60–300 s ×1.5',
+    description: 'E with adaptive inactivity 1.5 × the customer pace, clamped to 60–300 s.',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, adaptive: { multiplier: 1.5, minSeconds: 60, maxSeconds: 300 } }),
+  },
+  {
+    key: 'N',
+    label: 'N I, weight 0',
+    description: 'I with inactive conversations weighing nothing (inactiveLoadWeight 0).',
+    build: (agents) => dWith(agents, { priority: { serveSaveableFirst: true }, adaptive: { multiplier: 2, maxSeconds: 300 }, routing: { inactiveLoadWeight: 0 } }),
+  },
+);
+
 export function policyConfig(policy: Policy, agents: readonly AgentShift[]): TideConfig {
   return parseConfig(policy.build(agents));
 }

@@ -2,8 +2,13 @@
 export type AgentStatus = 'online' | 'away' | 'offline';
 export const agentStatuses = ['online', 'away', 'offline'] as const;
 
-/** How an agent holds one of its open conversations. */
-export type Holding = 'active' | 'inactive';
+/**
+ * How an agent holds one of its open conversations: active, inactive, or `waiting`: active and
+ * waiting on the agent. `waiting` is told apart only with dynamic concurrency on
+ * (`routing.dynamicConcurrencyMargin` > 0), the one policy that needs to know whether anything
+ * waits on the agent; without it a customer message writes no agent item.
+ */
+export type Holding = 'active' | 'inactive' | 'waiting';
 
 export interface Agent {
   agentId: string;
@@ -11,7 +16,7 @@ export interface Agent {
   queues: string[];
   /** The router fills an agent up to this many active conversations. */
   preferredConcurrency: number;
-  /** Hard cap on active conversations; only reactivations and direct transfers go above preferred. */
+  /** Hard cap on active conversations; only reactivations, direct transfers and dynamic concurrency go above preferred. */
   maxLoad: number;
   status: AgentStatus;
   /** Active (not inactive, not closed) conversations assigned to the agent: `holds` entries that are active. */
@@ -29,6 +34,11 @@ export interface Agent {
    * conversation held (docs/priority.md). Absent when that weight is 0: the load is `active`.
    */
   load?: number;
+  /**
+   * Dynamic concurrency: slots above preferred concurrency queue routing may fill now, because
+   * nothing the agent holds waits on them (`routing.dynamicConcurrencyMargin`). Absent: none.
+   */
+  stretch?: number;
   lastAssignedAt?: string;
   /** When the agent last went online (ramp-up counts from here). */
   onlineSince?: string;
@@ -46,19 +56,36 @@ export interface Agent {
   presenceCheckAt?: string;
 }
 
-/** The limit queue routing fills the agent to. */
-export const routingLimitOf = (agent: Pick<Agent, 'routingLimit' | 'preferredConcurrency'>) =>
-  Math.min(agent.routingLimit ?? agent.preferredConcurrency, agent.preferredConcurrency);
+/**
+ * The limit queue routing fills the agent to: preferred concurrency, less while ramping up, or
+ * more by `stretch` when nothing waits on the agent (dynamic concurrency; never while ramping).
+ */
+export const routingLimitOf = (agent: Pick<Agent, 'routingLimit' | 'preferredConcurrency' | 'stretch'>) =>
+  agent.routingLimit !== undefined
+    ? Math.min(agent.routingLimit, agent.preferredConcurrency)
+    : agent.preferredConcurrency + (agent.stretch ?? 0);
 
 /** The load queue routing compares with the routing limit (effort-weighted when configured). */
 export const queueLoadOf = (agent: Pick<Agent, 'active' | 'load'>) => agent.load ?? agent.active;
 
-/** Queue routing may give this agent work now. */
-export const canTakeQueueWork = (agent: Pick<Agent, 'status' | 'active' | 'load' | 'routingLimit' | 'preferredConcurrency'>) =>
-  agent.status === 'online' && queueLoadOf(agent) < routingLimitOf(agent);
+/** Queue routing may give this agent work now: online, below its routing limit, and below maxLoad whatever the stretch. */
+export const canTakeQueueWork = (
+  agent: Pick<Agent, 'status' | 'active' | 'load' | 'routingLimit' | 'preferredConcurrency' | 'stretch' | 'maxLoad'>,
+) => agent.status === 'online' && queueLoadOf(agent) < routingLimitOf(agent) && agent.active < agent.maxLoad;
 
-/** Active conversations in `holds` (what `active` must equal). */
-export const activeHeld = (holds: Agent['holds']) => Object.values(holds).filter((h) => h === 'active').length;
+/** Active conversations in `holds` (what `active` must equal): those waiting on the agent are active too. */
+export const activeHeld = (holds: Agent['holds']) => Object.values(holds).filter((h) => h !== 'inactive').length;
+
+/** Dynamic concurrency's `stretch` for these holds: the margin while nothing waits on the agent. */
+export const stretchOf = (holds: Agent['holds'], margin: number): number | undefined =>
+  margin > 0 && !Object.values(holds).includes('waiting') ? margin : undefined;
+
+/** Everything an agent's load is derived from its holds by (one home for `active`, `load` and `stretch`). */
+export const loadOf = (holds: Agent['holds'], routing: { inactiveLoadWeight: number; dynamicConcurrencyMargin: number }) => ({
+  active: activeHeld(holds),
+  load: weightedLoad(holds, routing.inactiveLoadWeight),
+  stretch: stretchOf(holds, routing.dynamicConcurrencyMargin),
+});
 
 /**
  * `load` for these holds: each active conversation counts 1, each inactive one `inactiveWeight`

@@ -1,7 +1,8 @@
 import type { AgentConfig } from '../config/schema.js';
 import type { Conversation } from '../conversation/model.js';
 import type { Context } from '../conversation/transitions.js';
-import { activeHeld, canTakeQueueWork, weightedLoad, type Agent, type AgentStatus, type Holding } from './model.js';
+import type { TideConfig } from '../config/schema.js';
+import { canTakeQueueWork, loadOf, type Agent, type AgentStatus, type Holding } from './model.js';
 
 /**
  * Every change of an agent's routing state, as pure functions (the agent's half of the state
@@ -14,10 +15,17 @@ import { activeHeld, canTakeQueueWork, weightedLoad, type Agent, type AgentStatu
 
 const bump = (agent: Agent, changes: Partial<Agent>): Agent => ({ ...agent, ...changes, version: agent.version + 1 });
 
-/** How `agentId` holds this conversation image: not at all, or as active or inactive work. */
-export function holdingOf(c: Conversation | undefined, agentId: string): Holding | undefined {
+/** Whether `holds` tells `waiting` from `active`: only dynamic concurrency needs it (see Holding). */
+export const holdsTellWaiting = (config: Pick<TideConfig, 'routing'>) => config.routing.dynamicConcurrencyMargin > 0;
+
+/**
+ * How `agentId` holds this conversation image: not at all, or as active or inactive work; with
+ * `tellWaiting`, active work waiting on the agent is `waiting`.
+ */
+export function holdingOf(c: Conversation | undefined, agentId: string, tellWaiting = false): Holding | undefined {
   if (!c || c.assignedTo !== agentId || c.state === 'closed' || c.state === 'queued') return undefined;
-  return c.state === 'active' ? 'active' : 'inactive';
+  if (c.state !== 'active') return 'inactive';
+  return tellWaiting && c.waitingOn === 'agent' ? 'waiting' : 'active';
 }
 
 /** The agents a conversation change concerns: who held it before, who holds it after. */
@@ -25,8 +33,8 @@ export const agentsConcerned = (before: Conversation | undefined, after: Convers
   [...new Set([before?.assignedTo, after.assignedTo].filter((a): a is string => Boolean(a)))];
 
 /** The agents whose `holds` a change alters (only they need to be read and written with it). */
-export const agentsMoved = (before: Conversation | undefined, after: Conversation): string[] =>
-  agentsConcerned(before, after).filter((id) => holdingOf(before, id) !== holdingOf(after, id));
+export const agentsMoved = (before: Conversation | undefined, after: Conversation, tellWaiting = false): string[] =>
+  agentsConcerned(before, after).filter((id) => holdingOf(before, id, tellWaiting) !== holdingOf(after, id, tellWaiting));
 
 /**
  * The agent's next image after a conversation changed from `before` to `after`, or undefined
@@ -34,17 +42,18 @@ export const agentsMoved = (before: Conversation | undefined, after: Conversatio
  * `lastAssignedAt`.
  */
 export function holding(agent: Agent, before: Conversation | undefined, after: Conversation, ctx: Context): Agent | undefined {
-  const was = holdingOf(before, agent.agentId);
-  const now = holdingOf(after, agent.agentId);
+  const tellWaiting = holdsTellWaiting(ctx.config);
+  const was = holdingOf(before, agent.agentId, tellWaiting);
+  const now = holdingOf(after, agent.agentId, tellWaiting);
   if (was === now) return undefined;
   const holds = { ...agent.holds };
   if (now) holds[after.conversationId] = now;
   else delete holds[after.conversationId];
   return bump(agent, {
     holds,
-    active: activeHeld(holds),
-    load: weightedLoad(holds, ctx.config.routing.inactiveLoadWeight),
-    ...(now === 'active' ? { lastAssignedAt: ctx.now.toISOString() } : {}),
+    ...loadOf(holds, ctx.config.routing),
+    // A new slot taken (not an active conversation turning to wait on the agent, or back).
+    ...(now && now !== 'inactive' && (!was || was === 'inactive') ? { lastAssignedAt: ctx.now.toISOString() } : {}),
   });
 }
 

@@ -36,12 +36,14 @@ export const queueConfigSchema = z.strictObject({
     .strictObject({
       /** τ = multiplier × the customer's moving-average response time, clamped to [minSeconds, maxSeconds]. */
       multiplier: z.number().min(1).max(20).default(3),
+      /** Never shorter than this (nor than `inactiveAfterSeconds` when that is shorter still). */
       minSeconds: seconds.default(90),
-      maxSeconds: seconds.default(600),
+      /** Never longer than this; absent: the queue's `inactiveAfterSeconds`, so adaptive inactivity only ever shortens it. */
+      maxSeconds: seconds.optional(),
       /** A first reply to a customer who waited longer than this gets `minSeconds`: they have probably gone. */
       longFirstWaitSeconds: seconds.default(300),
     })
-    .refine((a) => a.minSeconds <= a.maxSeconds, { message: 'adaptiveInactivity.minSeconds must be at most maxSeconds' })
+    .refine((a) => a.maxSeconds === undefined || a.minSeconds <= a.maxSeconds, { message: 'adaptiveInactivity.minSeconds must be at most maxSeconds' })
     .optional(),
 });
 
@@ -145,6 +147,13 @@ export const routingConfigSchema = z.strictObject({
    * Smart Capacity uses 0.1. `maxLoad` stays a hard cap on active conversations (docs/priority.md).
    */
   inactiveLoadWeight: z.number().min(0).max(1).default(0),
+  /**
+   * Dynamic concurrency: an agent with nothing waiting on them (every conversation they hold
+   * waits on the customer, or is inactive) may take this many conversations above preferred
+   * concurrency from the queue, never above `maxLoad`. 0 (the default): preferred concurrency is
+   * the routing limit, as DESIGN §1 defines it (docs/priority.md).
+   */
+  dynamicConcurrencyMargin: z.number().int().min(0).max(100).default(0),
 });
 
 /** The priority function's weights and thresholds (docs/priority.md). */
@@ -157,6 +166,12 @@ export const priorityConfigSchema = z.strictObject({
   staleAfterSeconds: seconds.default(3600),
   /** The last fraction of the SLA counts as "about to breach" and ranks ahead of other waiting work. */
   nearBreachFraction: z.number().min(0).max(1).default(0.25),
+  /**
+   * Serve what can still be saved: near-breach work first, then work still inside its SLA, then
+   * breached work newest first (until `staleAfterSeconds`, the age cap). Off: breached first,
+   * oldest first (docs/priority.md).
+   */
+  serveSaveableFirst: z.boolean().default(false),
 });
 
 /** A keyword rule that raises a conversation's business priority (shared/routing/priority-rules.ts). */

@@ -1,6 +1,6 @@
-import { agentWrites } from '../agent/agent-store.js';
+import { agentWrites, getAgents } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
-import { agentsConcerned, holding } from '../agent/transitions.js';
+import { agentsConcerned, agentsMoved, holding, holdsTellWaiting } from '../agent/transitions.js';
 import type { Deps } from '../runtime/deps.js';
 import { commit, type CommitOutcome, type NamedWrite } from '../storage/commit.js';
 import { conversationWrite } from './conversation-store.js';
@@ -42,12 +42,19 @@ export function changeWrites(deps: Pick<Deps, 'tables'>, ctx: Context, change: C
   return { writes, agents };
 }
 
-/** Commits a change; on success also returns the agents' new images. */
+/**
+ * Commits a change; on success also returns the agents' new images. An agent whose `holds` the
+ * change moves and whom the caller did not read is read here (consistently): with dynamic
+ * concurrency a customer's message or an agent's reply moves the agent's holding too
+ * (`waiting`), which callers that only read agents for a change of state need not know.
+ */
 export async function commitChange(
   deps: Pick<Deps, 'db' | 'tables'>,
   ctx: Context,
   change: ConversationChange,
 ): Promise<CommitOutcome & { agents: Agent[] }> {
+  const unread = agentsMoved(change.before, change.after, holdsTellWaiting(ctx.config)).filter((id) => !change.agents.some((a) => a.agentId === id));
+  if (unread.length > 0) change = { ...change, agents: [...change.agents, ...(await getAgents(deps, unread))] };
   const { writes, agents } = changeWrites(deps, ctx, change);
   const outcome = await commit(deps.db, writes);
   return { ...outcome, agents };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { getAgent, getAgents } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
 import { RequestAlreadyDone, requestWriteName, type RememberAnswer } from '../agent/request-log.js';
-import { agentsMoved } from '../agent/transitions.js';
+import { agentsMoved, holdsTellWaiting } from '../agent/transitions.js';
 import { channelOf } from '../channels/registry.js';
 import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
@@ -64,7 +64,7 @@ async function change(
     const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
     const ctx = contextOf(deps);
     const { after, ack } = decide(before, preloaded, ctx);
-    const missing = agentsMoved(before, after).filter((id) => !preloaded.some((a) => a.agentId === id));
+    const missing = agentsMoved(before, after, holdsTellWaiting(ctx.config)).filter((id) => !preloaded.some((a) => a.agentId === id));
     const agents = [...preloaded, ...(missing.length ? await getAgents(deps, missing) : [])];
     const outcome = await commitChange(deps, ctx, { before, after, agents, also: options.remember ? [options.remember(ack)] : [] });
     refuseRepeat(outcome);
@@ -123,7 +123,8 @@ export async function sendReply(
       status: 'pending',
       statusAt: ctx.now.toISOString(),
     };
-    // A reply never moves the conversation between agents or states: no agent to read or write.
+    // A reply never moves the conversation between agents or states: no agent to read or write
+    // (but with dynamic concurrency it stops waiting on the agent: commitChange reads the agent then).
     const also = options.remember ? [options.remember({ conversationId: input.conversationId, messageId })] : [];
     const outcome = await commitChange(deps, ctx, { before, after, agents: [], messages: [message], also });
     if (outcome.committed) return { done: true, value: { messageId, repeated: false } };

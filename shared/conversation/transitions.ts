@@ -101,13 +101,15 @@ function customerResponseSeconds(previous: Conversation, now: Date): number | un
 export function inactivitySeconds(c: Conversation, queue: QueueConfig, now: Date): number {
   const adaptive = queue.adaptiveInactivity;
   if (!adaptive) return queue.inactiveAfterSeconds;
+  const max = adaptive.maxSeconds ?? queue.inactiveAfterSeconds;
+  const min = Math.min(adaptive.minSeconds, max);
   // Never answered an agent's message, and the last message is theirs: this is the first reply.
   if (c.customerResponseSeconds === undefined && c.lastMessage.direction === 'in') {
     const waited = c.waitingSince ? (now.getTime() - Date.parse(c.waitingSince)) / 1000 : 0;
-    return waited > adaptive.longFirstWaitSeconds ? adaptive.minSeconds : adaptive.maxSeconds;
+    return waited > adaptive.longFirstWaitSeconds ? min : max;
   }
-  if (c.customerResponseSeconds === undefined) return adaptive.maxSeconds;
-  return Math.round(Math.min(adaptive.maxSeconds, Math.max(adaptive.minSeconds, adaptive.multiplier * c.customerResponseSeconds)));
+  if (c.customerResponseSeconds === undefined) return max;
+  return Math.round(Math.min(max, Math.max(min, adaptive.multiplier * c.customerResponseSeconds)));
 }
 
 /** Auto-close counts from the customer's last message, and never before the conversation went inactive. */

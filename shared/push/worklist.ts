@@ -2,7 +2,7 @@ import { takeWorklistSeq } from '../agent/agent-store.js';
 import { liveConnections } from '../agent/connections.js';
 import type { Agent } from '../agent/model.js';
 import { connectionGone } from '../agent/presence.js';
-import { holdingOf } from '../agent/transitions.js';
+import { holdingOf, holdsTellWaiting } from '../agent/transitions.js';
 import { getConversations } from '../conversation/conversation-store.js';
 import type { ChannelName, Conversation, TransferNote } from '../conversation/model.js';
 import { byRank } from '../routing/priority.js';
@@ -142,7 +142,7 @@ export async function pushWorklist(deps: Deps, agentId: string, options: { befor
     const images = await getConversations(deps, ids);
     const disagreeing = ids.filter((id) => {
       const c = images.find((i) => i.conversationId === id);
-      return !c || holdingOf(c, agentId) !== agent.holds[id];
+      return !c || holdingOf(c, agentId, holdsTellWaiting(deps.config)) !== agent.holds[id];
     });
     const versions = new Map(images.map((c) => [c.conversationId, c.version]));
     const drifted = previous && disagreeing.every((id) => previous!.get(id) === versions.get(id));

@@ -23,6 +23,13 @@ import type { Conversation } from '../conversation/model.js';
  *   tier 6  inactive (the customer went dark, or the conversation waits for its offline agent)
  *   tier 7  hidden until a follow-up time
  *
+ * With `serveSaveableFirst` (serve what can still be saved) tiers 1-3 become:
+ *   tier 1  waiting on the agent, SLA about to breach   (answering now still keeps the commitment)
+ *   tier 2  waiting on the agent                         (still inside the SLA)
+ *   tier 3  waiting on the agent, SLA breached, NEWEST first (the likeliest to be still there)
+ * and stale (tier 4) is the age cap of that newest-first order: past it a customer is ranked with
+ * the probably-gone, oldest first, as before.
+ *
  * Within the actionable tiers, an earlier virtual time comes first:
  *   virtual time = waitingSince
  *                − priority × priorityStepSeconds               (business priority)
@@ -39,6 +46,8 @@ export interface PriorityWeights {
   defaultResponseSeconds: number;
   /** Slower than this counts as this slow (a customer answering after a day is not 24× worse than one after an hour). */
   maxResponseSeconds: number;
+  /** Serve what can still be saved: near-breach, then in-SLA work, then breached work newest first (docs/priority.md). */
+  serveSaveableFirst?: boolean;
 }
 
 export const defaultPriorityWeights: PriorityWeights = {
@@ -65,26 +74,33 @@ export type RankedFacts = Pick<
 
 export type Tier = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
-export function tierOf(c: RankedFacts): Tier {
+export function tierOf(c: RankedFacts, serveSaveableFirst = false): Tier {
   if (c.followUpAt) return 7;
   if (c.state === 'inactive') return 6;
   if (c.waitingOn === 'customer') return 5;
   if (c.followUpDue) return 0;
   if (c.stale) return 4;
+  if (serveSaveableFirst) return c.slaBreached ? 3 : c.slaNearBreach ? 1 : 2;
   if (c.slaBreached) return 1;
   return c.slaNearBreach ? 2 : 3;
 }
 
+/** The largest virtual time a rank holds (15 digits): newest-first keys count down from it. */
+const latestKey = 999_999_999_999_999;
+
 export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorityWeights): string {
-  const tier = tierOf(c);
+  const tier = tierOf(c, weights.serveSaveableFirst);
   let virtualTime: number;
   if (tier === 7) virtualTime = Date.parse(c.followUpAt!);
   else if (tier <= 4) {
     const since = Date.parse(c.waitingSince ?? c.lastMessage.at);
     const response = Math.min(c.customerResponseSeconds ?? weights.defaultResponseSeconds, weights.maxResponseSeconds);
-    virtualTime = since + (weights.responsivenessWeight * response - c.priority * weights.priorityStepSeconds) * 1000;
+    const adjustment = (weights.responsivenessWeight * response - c.priority * weights.priorityStepSeconds) * 1000;
+    // Newest first: the later someone started waiting, the earlier their key; priority and
+    // responsiveness move it the same way as in the oldest-first tiers.
+    virtualTime = weights.serveSaveableFirst && tier === 3 ? latestKey - since + adjustment : since + adjustment;
   } else virtualTime = Date.parse(c.lastMessage.at);
-  return `${tier}:${String(Math.max(0, Math.round(virtualTime))).padStart(15, '0')}`;
+  return `${tier}:${String(Math.min(latestKey, Math.max(0, Math.round(virtualTime)))).padStart(15, '0')}`;
 }
 
 /** Orders conversations as the indexes do (for lists assembled in memory). */

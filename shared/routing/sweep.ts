@@ -1,8 +1,8 @@
 import { agentIdsWithStatus, commitAgent, getAgents } from '../agent/agent-store.js';
-import { activeHeld, queueLoadOf, weightedLoad, type Agent } from '../agent/model.js';
+import { activeHeld, loadOf, queueLoadOf, type Agent } from '../agent/model.js';
 import { checkPresence, startPresenceGrace } from '../agent/presence.js';
 import { onRampTimer } from '../agent/set-status.js';
-import { holdingOf } from '../agent/transitions.js';
+import { holdingOf, holdsTellWaiting } from '../agent/transitions.js';
 import { liveConnections, removeConnection } from '../agent/connections.js';
 import { getConversations } from '../conversation/conversation-store.js';
 import type { Deps } from '../runtime/deps.js';
@@ -69,17 +69,23 @@ async function repairLoad(deps: Deps, agent: Agent): Promise<boolean> {
   const held = await getConversations(deps, Object.keys(agent.holds ?? {}));
   const holds: Agent['holds'] = {};
   for (const c of held) {
-    const how = holdingOf(c, agent.agentId);
+    const how = holdingOf(c, agent.agentId, holdsTellWaiting(deps.config));
     if (how) holds[c.conversationId] = how;
   }
-  const active = activeHeld(holds);
-  const load = weightedLoad(holds, deps.config.routing.inactiveLoadWeight);
-  // An agent stored without `load` (it never held anything since the weight was set) has none to repair.
-  const same = active === agent.active && queueLoadOf({ active, load }) === queueLoadOf(agent) && Object.keys(holds).length === Object.keys(agent.holds ?? {}).length && Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
+  const derived = loadOf(holds, deps.config.routing);
+  // An agent stored without `load` (it never held anything since the weight was set) has none to
+  // repair; nor has one without `stretch` that holds nothing: it is below preferred anyway, and its
+  // first conversation writes the stretch.
+  const same =
+    derived.active === agent.active &&
+    queueLoadOf(derived) === queueLoadOf(agent) &&
+    (derived.stretch === agent.stretch || Object.keys(holds).length === 0) &&
+    Object.keys(holds).length === Object.keys(agent.holds ?? {}).length &&
+    Object.entries(holds).every(([id, h]) => agent.holds[id] === h);
   if (same) return false;
-  logger.error('agent load drifted; repaired', { agentId: agent.agentId, counted: agent.active, actual: active });
+  logger.error('agent load drifted; repaired', { agentId: agent.agentId, counted: agent.active, actual: derived.active });
   // Conditional on the version read: an agent changing meanwhile is left for the next sweep.
-  return commitAgent(deps, agent, { ...agent, holds, active, load, version: agent.version + 1 });
+  return commitAgent(deps, agent, { ...agent, holds, ...derived, version: agent.version + 1 });
 }
 
 const bucketOf = (agentId: string) => [...agentId].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7) % 10;

@@ -64,7 +64,7 @@ export async function readOverview(deps: Pick<Deps, 'db' | 'tables' | 'config' |
   const now = deps.clock.now().getTime();
   const queueNames = Object.keys(deps.config.queues);
   const [agents, queued] = await Promise.all([scanAgents(deps), Promise.all(queueNames.map((q) => readQueue(deps, q)))]);
-  const activeIds = agents.flatMap((a) => Object.entries(a.holds ?? {}).flatMap(([id, how]) => (how === 'active' ? [id] : [])));
+  const activeIds = agents.flatMap((a) => Object.entries(a.holds ?? {}).flatMap(([id, how]) => (how !== 'inactive' ? [id] : [])));
   const held = (await batchGet<Seen>(deps.db, deps.tables.conversations, 'conversationId', activeIds, false)).filter(
     (c) => c.state === 'active' && c.assignedTo !== undefined,
   );
@@ -89,7 +89,7 @@ export async function readOverview(deps: Pick<Deps, 'db' | 'tables' | 'config' |
         id: a.agentId,
         name: a.name,
         status: a.status,
-        active: holds.filter((h) => h === 'active').length,
+        active: holds.filter((h) => h !== 'inactive').length,
         inactive: holds.filter((h) => h === 'inactive').length,
         preferredConcurrency: a.preferredConcurrency,
         maxLoad: a.maxLoad,

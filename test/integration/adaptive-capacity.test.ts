@@ -338,6 +338,44 @@ describe('routing policies (docs/priority.md)', () => {
     expect((await getAgent(deps, 'ann'))!.load).toBe(0.5);
   });
 
+  it('dynamic concurrency: an agent with nothing waiting on her takes work above preferred, never above maxLoad', async () => {
+    const margin = (dynamicConcurrencyMargin: number) =>
+      createTestDeps({ queues: { ...queues, other: {} }, agents: [{ id: 'ann', preferredConcurrency: 1, maxLoad: 3 }, { id: 'cy', queues: ['other'] }], channels: generic, routing: { dynamicConcurrencyMargin } });
+    const deps = await margin(1);
+    await online(deps, 'ann');
+    await online(deps, 'cy');
+    const first = await say(deps, '+1');
+    const second = await say(deps, '+2');
+    // c1 waits on ann: no stretch, c2 queues.
+    expect((await state(deps, second.conversationId)).state).toBe('queued');
+    expect(await getAgent(deps, 'ann')).toMatchObject({ holds: { [first.conversationId]: 'waiting' } });
+    // She answers: nothing waits on her, so c2 is hers (2 active, above preferred 1).
+    await answer(deps, 'ann', first.conversationId, 'Which order?');
+    expect(await state(deps, second.conversationId)).toMatchObject({ state: 'active', assignedTo: 'ann' });
+    // c2 waits on her now; she answers it too, but the margin (1 + 1 = 2) is used up: c3 queues.
+    await answer(deps, 'ann', second.conversationId, 'Hello!');
+    const third = await say(deps, '+3');
+    expect((await state(deps, third.conversationId)).state).toBe('queued');
+    // A customer writing again takes the stretch away with the same write (no Availability row left).
+    await say(deps, '+1', 'order 42');
+    expect(await getAgent(deps, 'ann')).toMatchObject({ active: 2, holds: { [first.conversationId]: 'waiting', [second.conversationId]: 'active' } });
+    expect((await getAgent(deps, 'ann'))!.stretch).toBeUndefined();
+    expect(await load(deps, 'ann')).toBe(2);
+    // The sweep finds nothing to repair: holds, active and stretch agree with the conversations,
+    // also for an agent online who never held anything (stored without a stretch).
+    let repaired = 0;
+    for (let minute = 0; minute < 10; minute++, deps.clock.advance(60)) repaired += (await sweep(deps)).repairedAgents;
+    expect(repaired).toBe(0);
+
+    // Margin 0 (the default): preferred concurrency is the routing limit, as before.
+    const plain = await margin(0);
+    await online(plain, 'ann');
+    const p1 = await say(plain, '+1');
+    await answer(plain, 'ann', p1.conversationId, 'Which order?');
+    expect((await state(plain, (await say(plain, '+2')).conversationId)).state).toBe('queued');
+    expect(await getAgent(plain, 'ann')).toMatchObject({ holds: { [p1.conversationId]: 'active' } });
+  });
+
   it('adaptive inactivity: a customer who answers fast frees the slot sooner', async () => {
     const adaptive = { default: { ...queues.default, adaptiveInactivity: { multiplier: 3, minSeconds: 90, maxSeconds: 600 } } };
     const deps = await createTestDeps({ queues: adaptive, agents: [{ id: 'ann', preferredConcurrency: 1, maxLoad: 2 }], channels: generic });

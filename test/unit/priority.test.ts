@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankOf, tierOf, type RankedFacts } from '../../shared/routing/priority.js';
+import { defaultPriorityWeights, rankOf, tierOf, type RankedFacts } from '../../shared/routing/priority.js';
 
 const base: RankedFacts = {
   state: 'queued',
@@ -19,7 +19,7 @@ describe('rankOf', () => {
     const inactive = { ...customer, state: 'inactive' as const };
     const followUp = { ...agent, state: 'inactive' as const, followUpAt: '2026-11-21T09:00:00.000Z' };
     expect(sorted(followUp, inactive, customer, agent)).toEqual([agent, customer, inactive, followUp].map((c) => rankOf(c)));
-    expect([agent, customer, inactive, followUp].map(tierOf)).toEqual([3, 5, 6, 7]);
+    expect([agent, customer, inactive, followUp].map((c) => tierOf(c))).toEqual([3, 5, 6, 7]);
   });
 
   it('puts a breached SLA ahead of everything else waiting', () => {
@@ -80,5 +80,46 @@ describe('rankOf', () => {
     const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T08:00:00.000Z' };
     const returned = { ...base, state: 'active' as const, followUpDue: true };
     expect(rankOf(returned) < rankOf(breached)).toBe(true);
+  });
+});
+
+describe('rankOf, serving what can still be saved first', () => {
+  const weights = { ...defaultPriorityWeights, serveSaveableFirst: true };
+  const rank = (c: RankedFacts) => rankOf(c, weights);
+
+  it('orders near breach, then inside the SLA, then breached, then stale', () => {
+    const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T09:30:00.000Z' };
+    const near = { ...base, slaNearBreach: true, waitingSince: '2026-11-21T10:20:00.000Z' };
+    const stale = { ...base, stale: true, slaBreached: true, waitingSince: '2026-11-21T02:00:00.000Z' };
+    const ranks = [stale, breached, base, near].map(rank).sort();
+    expect(ranks).toEqual([near, base, breached, stale].map(rank));
+  });
+
+  it('answers the newest breached customer first, the likeliest to be still there', () => {
+    const older = { ...base, slaBreached: true, waitingSince: '2026-11-21T09:00:00.000Z' };
+    const newer = { ...base, slaBreached: true, waitingSince: '2026-11-21T09:40:00.000Z' };
+    expect(rank(newer) < rank(older)).toBe(true);
+    // Business priority still lifts a customer, and slowness still lowers one, within that order.
+    const vip = { ...older, priority: 10 }; // ten steps of 300 s: fifty minutes
+    expect(rank(vip) < rank(newer)).toBe(true);
+    // Half an hour of slowness (3600 s × 0.5, against the default 120 s × 0.5) outweighs 20 minutes of being newer.
+    const slowNewer = { ...newer, waitingSince: '2026-11-21T09:20:00.000Z', customerResponseSeconds: 3600 };
+    expect(rank(older) < rank(slowNewer)).toBe(true);
+    expect(rank({ ...slowNewer, customerResponseSeconds: undefined }) < rank(older)).toBe(true);
+  });
+
+  it('keeps oldest first inside the SLA and among the stale', () => {
+    const early = { ...base, waitingSince: '2026-11-21T09:59:00.000Z' };
+    expect(rank(early) < rank(base)).toBe(true);
+    const staleOld = { ...base, stale: true, waitingSince: '2026-11-21T01:00:00.000Z' };
+    const staleNew = { ...base, stale: true, waitingSince: '2026-11-21T02:00:00.000Z' };
+    expect(rank(staleOld) < rank(staleNew)).toBe(true);
+  });
+
+  it('changes nothing when off', () => {
+    const breached = { ...base, slaBreached: true };
+    expect(rankOf(breached, { ...weights, serveSaveableFirst: false })).toBe(rankOf(breached));
+    expect(tierOf(breached)).toBe(1);
+    expect(tierOf(breached, true)).toBe(3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canTakeQueueWork, weightedLoad, type Agent } from '../../shared/agent/model.js';
+import { canTakeQueueWork, stretchOf, weightedLoad, type Agent } from '../../shared/agent/model.js';
 import { holding } from '../../shared/agent/transitions.js';
 import { parseConfig } from '../../shared/config/schema.js';
 import type { Conversation } from '../../shared/conversation/model.js';
@@ -96,5 +96,46 @@ describe('adaptive inactivity (queues.*.adaptiveInactivity)', () => {
 
   it('refuses a minimum above the maximum', () => {
     expect(() => parseConfig({ queues: { default: { adaptiveInactivity: { minSeconds: 700, maxSeconds: 600 } } } })).toThrow(/minSeconds/);
+  });
+});
+
+describe('dynamic concurrency (routing.dynamicConcurrencyMargin)', () => {
+  const start = (config: Parameters<typeof parseConfig>[0]) => {
+    const ctx = ctxWith(config, at('10:00:00'));
+    const c = openConversation('c1', { messageId: 'm1', channel: 'sms', from: '+1', text: 'hi', queue: 'default' }, ctx);
+    const alice = agent('alice', { preferredConcurrency: 1, maxLoad: 2 });
+    const assigned = assign(c, alice, ctx);
+    return { ctx, assigned, held: holding(alice, c, assigned, ctx)! };
+  };
+
+  it('lets an agent with nothing waiting on them take work above preferred, up to maxLoad and never while ramping', () => {
+    const full = agent('x', { preferredConcurrency: 3, maxLoad: 4, active: 3 });
+    expect(canTakeQueueWork(full)).toBe(false);
+    expect(canTakeQueueWork({ ...full, stretch: 2 })).toBe(true);
+    expect(canTakeQueueWork({ ...full, stretch: 2, active: 4 })).toBe(false); // maxLoad is the cap whatever the margin
+    expect(canTakeQueueWork({ ...full, stretch: 2, routingLimit: 2, active: 2 })).toBe(false); // ramping up
+    expect(stretchOf({ a: 'active', b: 'inactive' }, 1)).toBe(1);
+    expect(stretchOf({ a: 'active', b: 'waiting' }, 1)).toBeUndefined();
+    expect(stretchOf({ a: 'active' }, 0)).toBeUndefined();
+  });
+
+  it('is kept by the agent transition: a customer waiting takes the stretch away, the reply gives it back', () => {
+    const { ctx, assigned, held } = start({ routing: { dynamicConcurrencyMargin: 1 } });
+    expect(held).toMatchObject({ holds: { c1: 'waiting' }, active: 1 });
+    expect(held.stretch).toBeUndefined();
+    const replied = reply(assigned, { messageId: 'o1', text: 'hello' }, ctx);
+    const free = holding(held, assigned, replied, ctx)!;
+    expect(free).toMatchObject({ holds: { c1: 'active' }, active: 1, stretch: 1, lastAssignedAt: held.lastAssignedAt });
+    expect(canTakeQueueWork(free)).toBe(true);
+    const answered = receiveCustomerMessage(replied, { messageId: 'm2', channel: 'sms', from: '+1', text: 'ok', queue: 'default' }, 'normal', undefined, ctx);
+    const busy = holding(free, replied, answered, ctx)!;
+    expect(busy).toMatchObject({ holds: { c1: 'waiting' }, active: 1 });
+    expect(canTakeQueueWork(busy)).toBe(false);
+  });
+
+  it('writes no agent on a reply or a customer message when off', () => {
+    const { ctx, assigned, held } = start({});
+    expect(held.holds).toEqual({ c1: 'active' });
+    expect(holding(held, assigned, reply(assigned, { messageId: 'o1', text: 'hello' }, ctx), ctx)).toBeUndefined();
   });
 });
