@@ -17,6 +17,20 @@ export const retentionSchema = z.strictObject({
   messageDays: z.number().int().min(1).max(36_500).optional(),
 });
 
+/** Adaptive inactivity's rule (queues.<q>.adaptiveInactivity; docs/priority.md). */
+export const adaptiveInactivitySchema = z
+  .strictObject({
+    /** τ = multiplier × the customer's moving-average response time, clamped to [minSeconds, maxSeconds]. */
+    multiplier: z.number().min(1).max(20).default(2),
+    /** Never shorter than this (nor than `inactiveAfterSeconds` when that is shorter still). */
+    minSeconds: seconds.default(90),
+    /** Never longer than this, nor than the queue's `inactiveAfterSeconds`: adaptive inactivity only ever shortens it. */
+    maxSeconds: seconds.default(180),
+    /** A first reply to a customer who waited longer than this gets `minSeconds`: they have probably gone. */
+    longFirstWaitSeconds: seconds.default(300),
+  })
+  .refine((a) => a.minSeconds <= a.maxSeconds, { message: 'adaptiveInactivity.minSeconds must be at most maxSeconds' });
+
 export const queueConfigSchema = z.strictObject({
   slaSeconds: seconds.default(120),
   inactiveAfterSeconds: seconds.default(600),
@@ -29,22 +43,13 @@ export const queueConfigSchema = z.strictObject({
   retention: retentionSchema.optional(),
   /**
    * Adaptive inactivity: how long an agent's reply waits for the customer before the conversation
-   * goes inactive (frees its slot), taken from this customer's own pace instead of the fixed
-   * `inactiveAfterSeconds`; absent: the fixed value (docs/priority.md).
+   * goes inactive (frees its slot), taken from this customer's own pace, and never longer than
+   * `inactiveAfterSeconds`; `false`: always the fixed `inactiveAfterSeconds`. On by default, with
+   * the values the simulator chose (docs/priority.md).
    */
   adaptiveInactivity: z
-    .strictObject({
-      /** τ = multiplier × the customer's moving-average response time, clamped to [minSeconds, maxSeconds]. */
-      multiplier: z.number().min(1).max(20).default(3),
-      /** Never shorter than this (nor than `inactiveAfterSeconds` when that is shorter still). */
-      minSeconds: seconds.default(90),
-      /** Never longer than this; absent: the queue's `inactiveAfterSeconds`, so adaptive inactivity only ever shortens it. */
-      maxSeconds: seconds.optional(),
-      /** A first reply to a customer who waited longer than this gets `minSeconds`: they have probably gone. */
-      longFirstWaitSeconds: seconds.default(300),
-    })
-    .refine((a) => a.maxSeconds === undefined || a.minSeconds <= a.maxSeconds, { message: 'adaptiveInactivity.minSeconds must be at most maxSeconds' })
-    .optional(),
+    .union([z.literal(false), adaptiveInactivitySchema])
+    .default(() => adaptiveInactivitySchema.parse({})),
 });
 
 export const agentIdSchema = z
@@ -146,7 +151,7 @@ export const routingConfigSchema = z.strictObject({
    * the agent's routing load, next to 1 for an active one. 0 frees its slot entirely; LivePerson's
    * Smart Capacity uses 0.1. `maxLoad` stays a hard cap on active conversations (docs/priority.md).
    */
-  inactiveLoadWeight: z.number().min(0).max(1).default(0),
+  inactiveLoadWeight: z.number().min(0).max(1).default(0.1),
   /**
    * Dynamic concurrency: an agent with nothing waiting on them (every conversation they hold
    * waits on the customer, or is inactive) may take this many conversations above preferred
@@ -160,7 +165,8 @@ export const routingConfigSchema = z.strictObject({
 export const priorityConfigSchema = z.strictObject({
   priorityStepSeconds: z.number().min(0).default(300),
   responsivenessWeight: z.number().min(0).max(10).default(0.5),
-  defaultResponseSeconds: z.number().min(0).default(120),
+  /** 0: a new customer ranks as the most engaged (the first-response boost, docs/priority.md). */
+  defaultResponseSeconds: z.number().min(0).default(0),
   maxResponseSeconds: z.number().min(1).default(3600),
   /** A customer waiting on the agent longer than this is probably gone: ranked after fresh work. */
   staleAfterSeconds: seconds.default(3600),
@@ -171,7 +177,7 @@ export const priorityConfigSchema = z.strictObject({
    * breached work newest first (until `staleAfterSeconds`, the age cap). Off: breached first,
    * oldest first (docs/priority.md).
    */
-  serveSaveableFirst: z.boolean().default(false),
+  serveSaveableFirst: z.boolean().default(true),
 });
 
 /** A keyword rule that raises a conversation's business priority (shared/routing/priority-rules.ts). */

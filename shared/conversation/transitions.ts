@@ -101,7 +101,7 @@ function customerResponseSeconds(previous: Conversation, now: Date): number | un
 export function inactivitySeconds(c: Conversation, queue: QueueConfig, now: Date): number {
   const adaptive = queue.adaptiveInactivity;
   if (!adaptive) return queue.inactiveAfterSeconds;
-  const max = adaptive.maxSeconds ?? queue.inactiveAfterSeconds;
+  const max = Math.min(adaptive.maxSeconds, queue.inactiveAfterSeconds);
   const min = Math.min(adaptive.minSeconds, max);
   // Never answered an agent's message, and the last message is theirs: this is the first reply.
   if (c.customerResponseSeconds === undefined && c.lastMessage.direction === 'in') {

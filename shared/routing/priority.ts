@@ -1,3 +1,4 @@
+import { priorityConfigSchema } from '../config/schema.js';
 import type { Conversation } from '../conversation/model.js';
 
 /**
@@ -50,12 +51,8 @@ export interface PriorityWeights {
   serveSaveableFirst?: boolean;
 }
 
-export const defaultPriorityWeights: PriorityWeights = {
-  priorityStepSeconds: 300,
-  responsivenessWeight: 0.5,
-  defaultResponseSeconds: 120,
-  maxResponseSeconds: 3600,
-};
+/** The configuration's defaults (shared/config/schema.ts): one home for them. */
+export const defaultPriorityWeights: PriorityWeights = priorityConfigSchema.parse({});
 
 export type RankedFacts = Pick<
   Conversation,
