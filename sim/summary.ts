@@ -1,5 +1,6 @@
 import { meanInterval, pairedDifference, type Interval } from './intervals.js';
 import { kpiDefinitions, type KpiKey, type Kpis } from './kpis.js';
+import { markdownTable } from './markdown.js';
 import { formatDuration } from './report.js';
 
 /**
@@ -123,4 +124,53 @@ export function formatSummaryTable(summary: Summary, labels: Record<string, stri
   else if (diffKeys.length > 0) out.push('', `Differences are paired by seed (the same days for every policy): a 95% interval that excludes 0 is unlikely to be seed noise.`);
   if (!summary.policies[baselineKey] && keys.length > 0) out.push(`No differences: policy ${baselineKey} did not run.`);
   return out.join('\n');
+}
+
+// ---- the published table ----------------------------------------------------------------------
+
+/** What a summary is of: the line under its markdown table and its chart's subtitle say so. */
+export interface SummaryContext {
+  seeds: readonly number[];
+  day: string;
+  slowdown: number;
+  customers: number;
+  agents: number;
+  hours: number;
+  /** The domain code's commit (`+`: uncommitted changes in shared/). */
+  commit?: string;
+  /** The command that reproduces the figures. */
+  command: string;
+}
+
+/** `3 seeds (42–44)`, or `1 seed (42)`. */
+export const describeSeeds = (seeds: readonly number[]): string =>
+  seeds.length === 1 ? `1 seed (${seeds[0]})` : `${seeds.length} seeds (${seeds[0]}–${seeds.at(-1)})`;
+
+/** `3 seeds (42–44); default day: 500 customers, 7 agents, 8 h; slowdown 0.09; domain 4eabf8f`. */
+export function describeContext(c: SummaryContext): string {
+  return [
+    describeSeeds(c.seeds),
+    `${c.day} day: ${c.customers} customers, ${c.agents} agents, ${c.hours} h`,
+    `slowdown ${c.slowdown}`,
+    ...(c.commit ? [`domain ${c.commit}`] : []),
+  ].join('; ');
+}
+
+/**
+ * The summary as a markdown table (summary.md, and the README's between its markers): a row per
+ * KPI; a column per policy (`mean [lo, hi]`), then one per policy other than B (its paired
+ * difference to B), then a line saying what it is of and the command that produced it.
+ */
+export function formatSummaryMarkdown(summary: Summary, labels: Record<string, string>, context: SummaryContext): string {
+  const keys = Object.keys(summary.policies);
+  const diffKeys = keys.filter((k) => summary.policies[k]!.vsB);
+  const head = ['KPI', ...keys.map((k) => labels[k] ?? k), ...diffKeys.map((k) => `${k} − ${baselineKey}`)];
+  const rows = kpiDefinitions.map((d) => [
+    d.label,
+    ...keys.map((k) => formatInterval(d.key, summary.policies[k]![d.key])),
+    ...diffKeys.map((k) => formatInterval(d.key, summary.policies[k]!.vsB![d.key], true)),
+  ]);
+  const intervals = context.seeds.length > 1 ? 'mean over the seeds with its 95% interval [lo, hi]' : 'one seed: no intervals';
+  const differences = diffKeys.length > 0 ? `; ${diffKeys.map((k) => `${k} − ${baselineKey}`).join(', ')}: the paired difference by seed (pts: percentage points)` : '';
+  return `${markdownTable(head, rows)}\n\n${describeContext(context)}; ${intervals}${differences}. \`${context.command}\`\n`;
 }

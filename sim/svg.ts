@@ -1,6 +1,7 @@
 /**
  * A hand-written SVG chart: one small bar panel per KPI, one bar per policy in each, the value
- * printed on every bar. No dependencies; the output is plain, well-formed XML.
+ * printed on every bar, and optionally each value's interval as a whisker. No dependencies; the
+ * output is plain, well-formed XML.
  */
 
 export interface ChartSeries {
@@ -17,6 +18,18 @@ export interface ChartPanel {
   max?: number;
   /** A note under the panel title, e.g. "lower is better". */
   note?: string;
+  /**
+   * Per series, the bounds of the value's interval (e.g. its 95% interval over seeds), drawn as a
+   * whisker over the bar; undefined draws none (one seed, or a value without an interval).
+   */
+  intervals?: Array<Bounds | undefined>;
+  /** Per series, what to print instead of a bar when its value is missing ("n/a" unless given), e.g. "never". */
+  missing?: Array<string | undefined>;
+}
+
+export interface Bounds {
+  lo: number;
+  hi: number;
 }
 
 export interface ChartSpec {
@@ -31,6 +44,12 @@ export const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 const n = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(1)).toString() : '0');
+
+/** Bounds both finite (lo ≤ hi), or undefined: nothing else can be drawn. */
+function finiteBounds(i: Bounds | undefined): Bounds | undefined {
+  if (!i || !Number.isFinite(i.lo) || !Number.isFinite(i.hi)) return undefined;
+  return { lo: Math.min(i.lo, i.hi), hi: Math.max(i.lo, i.hi) };
+}
 
 export function barChartSvg(spec: ChartSpec): string {
   const columns = Math.max(1, spec.columns ?? 3);
@@ -59,11 +78,15 @@ export function barChartSvg(spec: ChartSpec): string {
     const px = 10 + (index % columns) * panelW;
     const py = top + Math.floor(index / columns) * panelH;
     const plotX = px + 16;
-    const plotY = py + 44;
+    // Room above the plot for the value printed over a bar (or whisker) at the top of the axis.
+    const plotY = py + 56;
     const plotW = panelW - 36;
-    const plotH = panelH - 84;
+    const plotH = panelH - 96;
+    const whiskers = panel.values.map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : finiteBounds(panel.intervals?.[i])));
     const defined = panel.values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-    const max = panel.max ?? (Math.max(0, ...defined) * 1.15 || 1);
+    // The axis reaches the highest whisker too, so that no interval is cut off.
+    const max = panel.max ?? (Math.max(0, ...defined, ...whiskers.map((w) => w?.hi ?? 0)) * 1.15 || 1);
+    const yOf = (v: number) => plotY + plotH - Math.max(0, Math.min(1, v / max)) * plotH;
     out.push(`<g>`);
     out.push(`<text x="${px + 16}" y="${py + 18}" font-size="13" font-weight="bold" fill="#222">${escapeXml(panel.title)}</text>`);
     if (panel.note) out.push(`<text x="${px + 16}" y="${py + 33}" font-size="10" fill="#777">${escapeXml(panel.note)}</text>`);
@@ -74,13 +97,26 @@ export function barChartSvg(spec: ChartSpec): string {
       const cx = plotX + slot * i + slot / 2;
       const series = spec.series[i];
       if (value === undefined || !Number.isFinite(value)) {
-        out.push(`<text x="${n(cx)}" y="${n(plotY + plotH - 4)}" font-size="11" text-anchor="middle" fill="#999">n/a</text>`);
+        out.push(`<text x="${n(cx)}" y="${n(plotY + plotH - 4)}" font-size="11" text-anchor="middle" fill="#999">${escapeXml(panel.missing?.[i] ?? 'n/a')}</text>`);
       } else {
-        const h = Math.max(0, Math.min(1, value / max)) * plotH;
+        const top = yOf(value);
         out.push(
-          `<rect x="${n(cx - barW / 2)}" y="${n(plotY + plotH - h)}" width="${n(barW)}" height="${n(h)}" fill="${escapeXml(series?.color ?? '#888')}"/>`,
+          `<rect x="${n(cx - barW / 2)}" y="${n(top)}" width="${n(barW)}" height="${n(plotY + plotH - top)}" fill="${escapeXml(series?.color ?? '#888')}"/>`,
         );
-        out.push(`<text x="${n(cx)}" y="${n(plotY + plotH - h - 4)}" font-size="11" text-anchor="middle" fill="#222">${escapeXml(panel.format(value))}</text>`);
+        const whisker = whiskers[i];
+        if (whisker) {
+          // A vertical line from lo to hi with a cap at each end, in a group a reader (or a test) can find.
+          const [lo, hi, cap] = [yOf(whisker.lo), yOf(whisker.hi), barW / 4];
+          out.push(
+            `<g class="whisker" data-series="${escapeXml(series?.label ?? String(i))}" stroke="#222" stroke-width="1.2">` +
+              `<line x1="${n(cx)}" y1="${n(lo)}" x2="${n(cx)}" y2="${n(hi)}"/>` +
+              `<line x1="${n(cx - cap)}" y1="${n(lo)}" x2="${n(cx + cap)}" y2="${n(lo)}"/>` +
+              `<line x1="${n(cx - cap)}" y1="${n(hi)}" x2="${n(cx + cap)}" y2="${n(hi)}"/></g>`,
+          );
+        }
+        // The value goes above the bar, or above its whisker when that reaches higher.
+        const labelY = Math.min(top, whisker ? yOf(whisker.hi) : top) - 4;
+        out.push(`<text x="${n(cx)}" y="${n(labelY)}" font-size="11" text-anchor="middle" fill="#222">${escapeXml(panel.format(value))}</text>`);
       }
       const short = (series?.label ?? '').split(' ')[0] ?? '';
       out.push(`<text x="${n(cx)}" y="${n(plotY + plotH + 15)}" font-size="11" text-anchor="middle" fill="#444">${escapeXml(short)}</text>`);

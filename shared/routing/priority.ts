@@ -24,12 +24,12 @@ import type { Conversation } from '../conversation/model.js';
  *   tier 6  inactive (the customer went dark, or the conversation waits for its offline agent)
  *   tier 7  hidden until a follow-up time
  *
- * With `serveSaveableFirst` (serve what can still be saved) tiers 1-3 become:
+ * With `serveSaveableFirst` (serve what can still be saved, the default) tiers 1-2 become:
  *   tier 1  waiting on the agent, SLA about to breach   (answering now still keeps the commitment)
- *   tier 2  waiting on the agent                         (still inside the SLA)
- *   tier 3  waiting on the agent, SLA breached, NEWEST first (the likeliest to be still there)
- * and stale (tier 4) is the age cap of that newest-first order: past it a customer is ranked with
- * the probably-gone, oldest first, as before.
+ *   tier 2  waiting on the agent, SLA breached, NEWEST first (the likeliest to be still there)
+ * A breach still escalates a conversation above all other waiting work (DESIGN §1), and stale
+ * (tier 4) is the age cap of the newest-first order: past it a customer is ranked with the
+ * probably-gone, oldest first, as before.
  *
  * Within the actionable tiers, an earlier virtual time comes first:
  *   virtual time = waitingSince
@@ -71,13 +71,13 @@ export type RankedFacts = Pick<
 
 export type Tier = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
-export function tierOf(c: RankedFacts, serveSaveableFirst = false): Tier {
+export function tierOf(c: RankedFacts, serveSaveableFirst = defaultPriorityWeights.serveSaveableFirst ?? true): Tier {
   if (c.followUpAt) return 7;
   if (c.state === 'inactive') return 6;
   if (c.waitingOn === 'customer') return 5;
   if (c.followUpDue) return 0;
   if (c.stale) return 4;
-  if (serveSaveableFirst) return c.slaBreached ? 3 : c.slaNearBreach ? 1 : 2;
+  if (serveSaveableFirst) return c.slaNearBreach && !c.slaBreached ? 1 : c.slaBreached ? 2 : 3;
   if (c.slaBreached) return 1;
   return c.slaNearBreach ? 2 : 3;
 }
@@ -86,7 +86,7 @@ export function tierOf(c: RankedFacts, serveSaveableFirst = false): Tier {
 const latestKey = 999_999_999_999_999;
 
 export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorityWeights): string {
-  const tier = tierOf(c, weights.serveSaveableFirst);
+  const tier = tierOf(c, weights.serveSaveableFirst ?? false);
   let virtualTime: number;
   if (tier === 7) virtualTime = Date.parse(c.followUpAt!);
   else if (tier <= 4) {
@@ -95,7 +95,7 @@ export function rankOf(c: RankedFacts, weights: PriorityWeights = defaultPriorit
     const adjustment = (weights.responsivenessWeight * response - c.priority * weights.priorityStepSeconds) * 1000;
     // Newest first: the later someone started waiting, the earlier their key; priority and
     // responsiveness move it the same way as in the oldest-first tiers.
-    virtualTime = weights.serveSaveableFirst && tier === 3 ? latestKey - since + adjustment : since + adjustment;
+    virtualTime = weights.serveSaveableFirst && tier === 2 ? latestKey - since + adjustment : since + adjustment;
   } else virtualTime = Date.parse(c.lastMessage.at);
   return `${tier}:${String(Math.min(latestKey, Math.max(0, Math.round(virtualTime)))).padStart(15, '0')}`;
 }

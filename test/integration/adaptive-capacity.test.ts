@@ -11,7 +11,8 @@ import { createTestDeps } from '../support/domain-deps.js';
 import { StreamTap } from '../support/stream-tap.js';
 import { answer, conversation as state, indexesCaughtUp, load, online, say, setStatus } from '../support/scenario.js';
 
-const queues = { default: { slaSeconds: 60, inactiveAfterSeconds: 300, autoCloseAfterSeconds: 3600 } };
+// The fixed inactivity time: most tests here are about its rules; adaptive inactivity has its own.
+const queues = { default: { slaSeconds: 60, inactiveAfterSeconds: 300, autoCloseAfterSeconds: 3600, adaptiveInactivity: false as const } };
 const generic = { generic: { secret: 's' } };
 
 describe('inactive conversations', () => {

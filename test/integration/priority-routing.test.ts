@@ -47,7 +47,7 @@ describe('priority in the queue and the work list', () => {
     expect(await order()).toEqual(['+fresh', '+old']);
   });
 
-  it('re-keys by timer: near breach moves ahead of older work; breached ahead of everything waiting', async () => {
+  it('re-keys by timer: near breach moves ahead of older work; breached ahead of other waiting work, newest first', async () => {
     const deps = await createTestDeps({
       queues: { relaxed: { slaSeconds: 600 }, urgent: { slaSeconds: 60 } },
       priority: { nearBreachFraction: 0.25 },
@@ -63,10 +63,13 @@ describe('priority in the queue and the work list', () => {
     deps.clock.advance(45); // urgent at 75% of its 60 s SLA
     expect(await deps.fireDue()).toEqual(['slaWarning']);
     expect(await work()).toEqual([urgent.conversationId, relaxed.conversationId]);
-    deps.clock.advance(600); // both breached: breached ranks by waiting time again
+    deps.clock.advance(600); // both breached: the one who wrote last is the likeliest to be still there
     await deps.fireDue();
     expect((await state(deps, relaxed.conversationId)).slaBreached).toBe(true);
-    expect(await work()).toEqual([relaxed.conversationId, urgent.conversationId]);
+    expect(await work()).toEqual([urgent.conversationId, relaxed.conversationId]);
+    // A third customer inside the SLA ranks after both breached ones: a breach escalates (DESIGN §1).
+    const fresh = await say(deps, '+f', 'hi', { queue: 'relaxed' });
+    expect(await work()).toEqual([urgent.conversationId, relaxed.conversationId, fresh.conversationId]);
   });
 
   it('an agent can raise a conversation\'s priority; it is re-ranked at once', async () => {

@@ -57,7 +57,14 @@ describe('parseGenericInbound', () => {
 describe('parseConfig', () => {
   it('fills defaults and always has a default queue', () => {
     const c = parseConfig({ queues: { sales: { slaSeconds: 30 } }, agents: [{ id: 'a' }] });
-    expect(c.queues.default).toEqual({ slaSeconds: 120, inactiveAfterSeconds: 600, autoCloseAfterSeconds: 86400, priority: 0 });
+    expect(c.queues.default).toEqual({
+      slaSeconds: 120,
+      inactiveAfterSeconds: 600,
+      autoCloseAfterSeconds: 86400,
+      priority: 0,
+      adaptiveInactivity: { multiplier: 2, minSeconds: 90, maxSeconds: 180, longFirstWaitSeconds: 300 },
+    });
+    expect(parseConfig({ queues: { default: { adaptiveInactivity: false } } }).queues.default!.adaptiveInactivity).toBe(false);
     expect(c.queues.sales!.slaSeconds).toBe(30);
     expect(c.agents[0]).toMatchObject({ queues: ['default'], preferredConcurrency: 3, maxLoad: 5 });
   });

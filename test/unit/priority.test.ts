@@ -11,6 +11,8 @@ const base: RankedFacts = {
   lastMessage: { messageId: 'm', direction: 'in', text: 'hi', at: '2026-11-21T10:00:00.000Z' },
 };
 const sorted = (...items: RankedFacts[]) => items.map((c) => rankOf(c)).sort();
+/** The order before serving what can still be saved became the default: breached first, oldest first. */
+const breachedFirst = { ...defaultPriorityWeights, serveSaveableFirst: false };
 
 describe('rankOf', () => {
   it('orders waiting on the agent before waiting on the customer, then inactive, then follow-ups', () => {
@@ -22,10 +24,10 @@ describe('rankOf', () => {
     expect([agent, customer, inactive, followUp].map((c) => tierOf(c))).toEqual([3, 5, 6, 7]);
   });
 
-  it('puts a breached SLA ahead of everything else waiting', () => {
+  it('puts a breached SLA ahead of everything else waiting, with serveSaveableFirst off', () => {
     const older = { ...base, waitingSince: '2026-11-21T08:00:00.000Z', priority: 10 };
     const breached = { ...base, slaBreached: true };
-    expect(rankOf(breached) < rankOf(older)).toBe(true);
+    expect(rankOf(breached, breachedFirst) < rankOf(older, breachedFirst)).toBe(true);
   });
 
   it('is first come, first served within a tier', () => {
@@ -42,11 +44,12 @@ describe('rankOf', () => {
     expect(rankOf(slowButOld) < rankOf(engaged)).toBe(true);
   });
 
-  it('orders breached, then near breach, then waiting, then stale', () => {
+  it('orders breached, then near breach, then waiting, then stale, with serveSaveableFirst off', () => {
     const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T10:30:00.000Z' };
     const near = { ...base, slaNearBreach: true, waitingSince: '2026-11-21T10:20:00.000Z' };
     const stale = { ...base, stale: true, waitingSince: '2026-11-21T02:00:00.000Z', priority: 10 };
-    expect(sorted(stale, base, near, breached)).toEqual([breached, near, base, stale].map((c) => rankOf(c)));
+    const rank = (c: RankedFacts) => rankOf(c, breachedFirst);
+    expect([stale, base, near, breached].map(rank).sort()).toEqual([breached, near, base, stale].map(rank));
   });
 
   it('ranks stale work after fresh work even when its SLA is breached (it always is by then)', () => {
@@ -74,6 +77,10 @@ describe('rankOf', () => {
     const ancient = { ...base, waitingSince: '1970-01-02T00:00:00.000Z' };
     expect(rankOf(ancient) < rankOf(base)).toBe(true);
     expect(rankOf(base)).toMatch(/^3:\d{15}$/);
+    // Newest first counts down from the largest key: a recent breach sorts before an old one, in 15 digits.
+    const breached = (at: string) => rankOf({ ...base, slaBreached: true, waitingSince: at });
+    expect(breached('2026-11-21T10:00:00.000Z')).toMatch(/^2:\d{15}$/);
+    expect(breached('2026-11-21T10:00:00.000Z') < breached('1970-01-02T00:00:00.000Z')).toBe(true);
   });
 
   it('puts a follow-up that came due first of all, even before a breached SLA', () => {
@@ -87,12 +94,12 @@ describe('rankOf, serving what can still be saved first', () => {
   const weights = { ...defaultPriorityWeights, serveSaveableFirst: true };
   const rank = (c: RankedFacts) => rankOf(c, weights);
 
-  it('orders near breach, then inside the SLA, then breached, then stale', () => {
-    const breached = { ...base, slaBreached: true, waitingSince: '2026-11-21T09:30:00.000Z' };
+  it('orders near breach, then breached (a breach still escalates), then inside the SLA, then stale', () => {
+    const breached = { ...base, slaBreached: true, slaNearBreach: true, waitingSince: '2026-11-21T09:30:00.000Z' };
     const near = { ...base, slaNearBreach: true, waitingSince: '2026-11-21T10:20:00.000Z' };
     const stale = { ...base, stale: true, slaBreached: true, waitingSince: '2026-11-21T02:00:00.000Z' };
-    const ranks = [stale, breached, base, near].map(rank).sort();
-    expect(ranks).toEqual([near, base, breached, stale].map(rank));
+    const ranks = [stale, base, breached, near].map(rank).sort();
+    expect(ranks).toEqual([near, breached, base, stale].map(rank));
   });
 
   it('answers the newest breached customer first, the likeliest to be still there', () => {
@@ -116,10 +123,12 @@ describe('rankOf, serving what can still be saved first', () => {
     expect(rank(staleOld) < rank(staleNew)).toBe(true);
   });
 
-  it('changes nothing when off', () => {
+  it('is the default, and moves only the SLA tiers', () => {
     const breached = { ...base, slaBreached: true };
-    expect(rankOf(breached, { ...weights, serveSaveableFirst: false })).toBe(rankOf(breached));
-    expect(tierOf(breached)).toBe(1);
-    expect(tierOf(breached, true)).toBe(3);
+    expect(rankOf(breached)).toBe(rank(breached));
+    expect(tierOf(breached)).toBe(2);
+    expect(tierOf(breached, false)).toBe(1);
+    const customer = { ...base, state: 'active' as const, waitingOn: 'customer' as const };
+    expect(rankOf(customer, breachedFirst)).toBe(rank(customer));
   });
 });

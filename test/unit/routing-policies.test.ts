@@ -46,8 +46,10 @@ describe('effort-weighted load (routing.inactiveLoadWeight)', () => {
     expect(held).toMatchObject({ active: 1, load: 1 });
     const quiet: Conversation = { ...assigned, state: 'inactive', version: assigned.version + 1 };
     expect(holding(held, assigned, quiet, ctx)).toMatchObject({ active: 0, load: 0.25, holds: { c1: 'inactive' } });
-    const off = ctxWith({}, at('10:00:00'));
+    const off = ctxWith({ routing: { inactiveLoadWeight: 0 } }, at('10:00:00'));
     expect(holding(alice, c, assigned, off)?.load).toBeUndefined();
+    // On by default, at LivePerson's 0.1.
+    expect(holding(held, assigned, quiet, ctxWith({}, at('10:00:00')))).toMatchObject({ load: 0.1 });
   });
 
   it('refuses a weight outside 0..1', () => {
@@ -63,8 +65,17 @@ describe('adaptive inactivity (queues.*.adaptiveInactivity)', () => {
     return { ...openConversation('c1', { messageId: 'm1', channel: 'sms', from: '+1', text: 'hi', queue: 'default' }, ctx), ...over };
   };
 
-  it('is the fixed inactiveAfterSeconds when not configured', () => {
-    expect(inactivitySeconds(conversation({ customerResponseSeconds: 10 }), queue({ queues: { default: { inactiveAfterSeconds: 420 } } }), at('10:01:00'))).toBe(420);
+  it('is the fixed inactiveAfterSeconds when turned off', () => {
+    expect(inactivitySeconds(conversation({ customerResponseSeconds: 10 }), queue({ queues: { default: { inactiveAfterSeconds: 420, adaptiveInactivity: false } } }), at('10:01:00'))).toBe(420);
+  });
+
+  it('is on by default (2 × the pace in 90–180 s), and never longer than inactiveAfterSeconds', () => {
+    const answered = (seconds: number) => conversation({ customerResponseSeconds: seconds, lastMessage: { messageId: 'm2', direction: 'in', text: 'x', at: at('10:00:30').toISOString() } });
+    expect(inactivitySeconds(answered(60), queue({}), at('10:01:00'))).toBe(120);
+    expect(inactivitySeconds(answered(1200), queue({}), at('10:01:00'))).toBe(180);
+    // A queue configured to go inactive sooner than the rule's floor or cap keeps its own time.
+    expect(inactivitySeconds(answered(1200), queue({ queues: { default: { inactiveAfterSeconds: 5 } } }), at('10:01:00'))).toBe(5);
+    expect(inactivitySeconds(answered(1), queue({ queues: { default: { inactiveAfterSeconds: 60 } } }), at('10:01:00'))).toBe(60);
   });
 
   it('follows the customer’s own pace, clamped', () => {
