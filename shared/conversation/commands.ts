@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { getAgent, getAgents } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
 import { RequestAlreadyDone, requestWriteName, type RememberAnswer } from '../agent/request-log.js';
-import { agentsMoved, holdsTellWaiting } from '../agent/transitions.js';
 import { channelOf } from '../channels/registry.js';
 import { queueSettings } from '../config/schema.js';
 import { TideError } from '../errors.js';
@@ -64,9 +63,8 @@ async function change(
     const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
     const ctx = contextOf(deps);
     const { after, ack } = decide(before, preloaded, ctx);
-    const missing = agentsMoved(before, after, holdsTellWaiting(ctx.config)).filter((id) => !preloaded.some((a) => a.agentId === id));
-    const agents = [...preloaded, ...(missing.length ? await getAgents(deps, missing) : [])];
-    const outcome = await commitChange(deps, ctx, { before, after, agents, also: options.remember ? [options.remember(ack)] : [] });
+    // Any other agent the change moves (the one who held it before a transfer) is read by commitChange.
+    const outcome = await commitChange(deps, ctx, { before, after, agents: preloaded, also: options.remember ? [options.remember(ack)] : [] });
     refuseRepeat(outcome);
     return outcome.committed ? { done: true, value: { before, after } } : { done: false };
   });

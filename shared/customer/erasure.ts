@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { getAgents } from '../agent/agent-store.js';
-import { agentsMoved, holdsTellWaiting } from '../agent/transitions.js';
 import { commitChange, contextOf } from '../conversation/change.js';
 import { deleteClosedConversation, getConversation } from '../conversation/conversation-store.js';
 import { customerKey, deleteCustomer } from '../conversation/customer-store.js';
@@ -82,8 +80,8 @@ function closeForErasure(deps: Deps, conversationId: string): Promise<Conversati
     if (!before || !isOpen(before)) return { done: true, value: undefined };
     const ctx = contextOf(deps);
     const after = close(before, before, ctx);
-    const agents = await getAgents(deps, agentsMoved(before, after, holdsTellWaiting(deps.config)));
-    const outcome = await commitChange(deps, ctx, { before, after, agents });
+    // The agent who held it is read by commitChange.
+    const outcome = await commitChange(deps, ctx, { before, after, agents: [] });
     return outcome.committed ? { done: true, value: before } : { done: false };
   });
 }
