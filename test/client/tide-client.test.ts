@@ -385,13 +385,24 @@ describe('TideClient timers (fake clock, real stack)', () => {
     await live(h);
     const socket = h.made[0]!;
     const answered = new Set<unknown>();
-    socket.on('message', (data) => answered.add((JSON.parse(String(data)) as { requestId?: unknown }).requestId));
+    let frames = 0;
+    socket.on('message', (data) => {
+      frames++;
+      answered.add((JSON.parse(String(data)) as { requestId?: unknown }).requestId);
+    });
     const pings = () => socket.sent.filter((f) => f.action === 'ping');
-    // Each ping is answered over the real socket before the clock moves on (the answer has 10 s).
+    // Each ping is answered over the real socket before the clock moves on. The wait is real time
+    // and generous (a loaded CI machine can stall the stack's process for seconds); a failure says
+    // what the socket had seen, so a lost answer can be told from a slow one.
     // Then one macrotask, so the client has taken the answer too (its ping settles in a promise
     // callback) before the next interval fires.
     const answeredLastPing = async () => {
-      await until(() => answered.has(pings().at(-1)?.requestId), 'the answer to the ping');
+      const last = pings().at(-1)?.requestId;
+      await until(
+        () => answered.has(last),
+        `the answer to ping ${String(last)} (${pings().length} sent, ${frames} frames received, socket state ${socket.readyState}, client ${h.client.state})`,
+        30_000,
+      );
       await new Promise((resolve) => setImmediate(resolve));
     };
     vi.advanceTimersByTime(4.5 * 60_000 - 1_000);
