@@ -88,11 +88,12 @@ function harness(agentId: string, options: Partial<TideClientOptions> & { tokenF
   return { client, states, tokens, made };
 }
 
-async function until(test: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** `what` may be a function, to say what was seen at the moment the wait gave up. */
+async function until(test: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
   // performance.now(): some tests fake Date.
   const deadline = performance.now() + timeoutMs;
   while (!test()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await sleep(20);
   }
 }
@@ -400,7 +401,7 @@ describe('TideClient timers (fake clock, real stack)', () => {
       const last = pings().at(-1)?.requestId;
       await until(
         () => answered.has(last),
-        `the answer to ping ${String(last)} (${pings().length} sent, ${frames} frames received, socket state ${socket.readyState}, client ${h.client.state})`,
+        () => `the answer to ping ${String(last)} (${pings().length} sent, ${frames} frames received, socket state ${socket.readyState}, client ${h.client.state})`,
         30_000,
       );
       await new Promise((resolve) => setImmediate(resolve));
