@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { postMessage } from '../support/channel.js';
 import { cellUnder, launchBrowser, newPage, screenshot, setStatus, signIn, tableRow } from '../support/browser.js';
 import { startStack, type RunningStack } from '../support/local-stack-process.js';
@@ -9,24 +9,28 @@ import { startStack, type RunningStack } from '../support/local-stack-process.js
  * of the change (overviews may be coalesced), without a reload.
  */
 const secret = 'browser-secret';
-let stack: RunningStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startStack({
-      queues: { returns: { slaSeconds: 300 }, 'no-staff': { slaSeconds: 300 } },
-      agents: [{ id: 'eve', name: 'Eve Marsh', queues: ['returns'], preferredConcurrency: 2, maxLoad: 3 }],
-      channels: { generic: { secret, outboundUrl: 'http://127.0.0.1:9/out' } },
-    }),
-    launchBrowser(),
-  ]);
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
 });
+
+/** A stack of its own for each try of the test: a retry starts from the same empty state. */
+async function freshStack(): Promise<RunningStack> {
+  const stack = await startStack({
+    queues: { returns: { slaSeconds: 300 }, 'no-staff': { slaSeconds: 300 } },
+    agents: [{ id: 'eve', name: 'Eve Marsh', queues: ['returns'], preferredConcurrency: 2, maxLoad: 3 }],
+    channels: { generic: { secret, outboundUrl: 'http://127.0.0.1:9/out' } },
+  });
+  onTestFinished(async () => {
+    await stack.stop();
+  });
+  return stack;
+}
 
 const number = (text: string) => Number(/-?\d+/.exec(text)?.[0] ?? NaN);
 const queued = (page: Page, queue: string) => cellUnder(page, 'Queues', tableRow(page, 'Queues', queue), 'Queued').then(number);
@@ -34,8 +38,12 @@ const active = (page: Page, agent: string) => cellUnder(page, 'Agents', tableRow
 const status = (page: Page, agent: string) => cellUnder(page, 'Agents', tableRow(page, 'Agents', agent), 'Status');
 
 describe('supervisor view', () => {
-  it('updates the queued count and the agents without a reload, within 2 s', async () => {
+  // Retried once, on a fresh stack: the 2 s are real time, and a CI machine running the whole
+  // suite on 2 cores has stalled the stack's change stream past them (stop 18).
+  it('updates the queued count and the agents without a reload, within 2 s', { retry: 1 }, async () => {
+    const stack = await freshStack();
     const supervisor = await newPage(browser);
+    onTestFinished(() => supervisor.context.close());
     await signIn(supervisor.page, stack.httpUrl, 'Supervisor');
     await supervisor.page.waitForURL(/\/supervisor/);
     await tableRow(supervisor.page, 'Queues', 'no-staff').waitFor({ timeout: 10_000 });
@@ -54,6 +62,7 @@ describe('supervisor view', () => {
 
     // The agent goes online in her own console.
     const eve = await newPage(browser);
+    onTestFinished(() => eve.context.close());
     await signIn(eve.page, stack.httpUrl, 'Eve Marsh');
     const eveStatus = eve.page.getByRole('combobox', { name: 'Status', exact: true });
     await expect.poll(() => eveStatus.isEnabled(), { timeout: 10_000 }).toBe(true);
@@ -73,6 +82,5 @@ describe('supervisor view', () => {
 
     expect(navigations).toBe(0);
     expect(await supervisor.page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    await Promise.all([supervisor.context.close(), eve.context.close()]);
   });
 });
