@@ -87,7 +87,12 @@ async function answerFrame(deps: Deps, sender: FrameSender, rawBody: string | un
             ? await repeatedSend(deps, agentId, action, requestId)
             : undefined
         : undefined;
-    if (first) return first;
+    if (first) {
+      // The first answer's push may never have gone out (its invocation died after the commit),
+      // and the stream does not push a close or transfer for the agent who made it: push now.
+      if (action.action === 'close' || action.action === 'transfer') await pushBeforeAck(deps, agentId);
+      return first;
+    }
     if (isTideError(error)) return errorFrame(requestId, error);
     logger.error('agent action failed', { action: action.action, agentId, error: (error as Error).name });
     return { type: 'error', requestId, code: 'internal_error', message: 'something went wrong; try again' };
@@ -130,12 +135,12 @@ async function perform(deps: Deps, actor: Actor, action: AgentAction, requestId:
       return ack({ conversationId: action.conversationId, messageId: sent.messageId });
     }
     case 'close':
-      await closeConversation(deps, agentId, action.conversationId, options);
+      await closeConversation(deps, agentId, action.conversationId, { ...options, pushesBeforeAck: true });
       await pushBeforeAck(deps, agentId);
       return ack({ conversationId: action.conversationId });
     case 'transfer': {
       const target = action.queue !== undefined ? { queue: action.queue } : { agentId: action.agentId! };
-      await transferConversation(deps, agentId, action.conversationId, target, { ...options, note: action.note });
+      await transferConversation(deps, agentId, action.conversationId, target, { ...options, note: action.note, pushesBeforeAck: true });
       await pushBeforeAck(deps, agentId);
       return ack({ conversationId: action.conversationId });
     }
@@ -174,7 +179,10 @@ async function perform(deps: Deps, actor: Actor, action: AgentAction, requestId:
  * A conversation that left the agent's list must not come back in a frame the client receives
  * after the ack: a push already in flight (its `seq` taken before the change) could. A push with
  * a `seq` taken now goes out first, so any older one that arrives after it is ignored (lower seq).
- * Best effort: the change stream pushes too.
+ * For a close or a transfer it is the only push of the agent's list for that change (the change
+ * is marked `releasePushedAt`, and the stream skips it). Best effort, like every push: should it be
+ * lost, the next change's push or the client's `sync` repairs it, and a client that saw no ack
+ * retries, whose answer pushes again.
  */
 const pushBeforeAck = (deps: Deps, agentId: string) =>
   pushWorklist(deps, agentId).catch((error: Error) => logger.warn('push before ack failed', { agentId, error: error.name }));

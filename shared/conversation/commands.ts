@@ -32,6 +32,11 @@ export const sameRequestSeconds = 10 * 60;
 /** Options every command takes: the record of the agent's request, committed with the change. */
 export interface CommandOptions {
   remember?: RememberAnswer;
+  /**
+   * The caller pushes the acting agent's list itself before its ack (a close, a transfer: see
+   * shared/agent/perform-action.ts): the change says so, and the change stream does not push it again.
+   */
+  pushesBeforeAck?: boolean;
 }
 
 /** Throws if the commit was refused because this very request was already done. */
@@ -62,7 +67,9 @@ async function change(
     const before = await read();
     const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
     const ctx = contextOf(deps);
-    const { after, ack } = decide(before, preloaded, ctx);
+    const decided = decide(before, preloaded, ctx);
+    const after = options.pushesBeforeAck ? { ...decided.after, releasePushedAt: decided.after.version } : decided.after;
+    const { ack } = decided;
     // Any other agent the change moves (the one who held it before a transfer) is read by commitChange.
     const outcome = await commitChange(deps, ctx, { before, after, agents: preloaded, also: options.remember ? [options.remember(ack)] : [] });
     refuseRepeat(outcome);
@@ -234,7 +241,7 @@ async function handOver(
   const noteAt = (ctx: Context): TransferNote | undefined => (options.note !== undefined ? { text: options.note, from: by, at: ctx.now.toISOString() } : undefined);
   if ('queue' in target) {
     if (!queueSettings(deps.config, target.queue)) throw new TideError('not_found', `queue ${target.queue} does not exist`);
-    return change(deps, command, read, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } }), { remember: options.remember });
+    return change(deps, command, read, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } }), { remember: options.remember, pushesBeforeAck: options.pushesBeforeAck });
   }
   if (!(await getAgent(deps, target.agentId, false))) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
   return change(
@@ -248,6 +255,6 @@ async function handOver(
     },
     // Both agents in one read when the holder is known (a transfer); a supervisor's reassignment
     // learns who holds it from the conversation, and `change` reads that agent then.
-    { remember: options.remember, preload: [...(options.holder ? [options.holder] : []), target.agentId] },
+    { remember: options.remember, pushesBeforeAck: options.pushesBeforeAck, preload: [...(options.holder ? [options.holder] : []), target.agentId] },
   );
 }

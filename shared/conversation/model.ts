@@ -108,6 +108,12 @@ export interface Conversation {
   closedAt?: string;
   /** Set when it closes: when DynamoDB may delete it (epoch seconds; retention, docs/data.md). */
   expiresAt?: number;
+  /**
+   * The version whose change let go of the conversation (a close, a transfer) by the agent who
+   * held it, whose command pushed that agent's list itself before its ack: the change stream
+   * does not push that list a second time (shared/follow-ups/derive.ts).
+   */
+  releasePushedAt?: number;
   /** Incremented on every change; writes are conditional on it (optimistic concurrency). */
   version: number;
 }

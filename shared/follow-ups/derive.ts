@@ -1,4 +1,4 @@
-import { canTakeQueueWork, queueLoadOf, routingLimitOf, type Agent } from '../agent/model.js';
+import { canTakeQueueWork, type Agent } from '../agent/model.js';
 import type { DeliveryStatus, StoredMessage } from '../conversation/message-store.js';
 import type { Conversation } from '../conversation/model.js';
 import { sameValue } from '../storage/versioned.js';
@@ -55,7 +55,10 @@ function conversationFollowUps(before: Conversation | undefined, after: Conversa
   }
   const visible = !before || shown.some((field) => !sameValue(before[field] ?? null, after[field] ?? null));
   if (visible) {
-    for (const agentId of new Set([before?.assignedTo, after.assignedTo])) if (agentId) out.push({ kind: 'push', agentId });
+    // The agent who let go of it in a command that pushed their list before its ack (a close, a
+    // transfer) has had this change pushed already.
+    const pushedAlready = after.releasePushedAt === after.version ? before?.assignedTo : undefined;
+    for (const agentId of new Set([before?.assignedTo, after.assignedTo])) if (agentId && agentId !== pushedAlready) out.push({ kind: 'push', agentId });
   }
   if (after.assignedTo && after.lastMessage.direction === 'in' && after.lastMessage.messageId !== before?.lastMessage.messageId) {
     out.push({ kind: 'message', agentId: after.assignedTo, conversation: after });
@@ -70,13 +73,11 @@ function agentFollowUps(before: Agent | undefined, after: Agent | undefined): Fo
   // An agent removed by an administrator leaves the overview.
   if (!after) return before ? [{ kind: 'overview' }] : [];
   const out: FollowUp[] = changedIn(overviewed, before, after) ? [{ kind: 'overview' }] : [];
-  const capacityAppeared =
-    canTakeQueueWork(after) &&
-    (!before ||
-      !canTakeQueueWork(before) ||
-      queueLoadOf(after) < queueLoadOf(before) ||
-      routingLimitOf(after) > routingLimitOf(before) ||
-      !sameValue(before.queues, after.queues));
+  // Only room that was not there can have work waiting for it. While the agent had room, every
+  // conversation queued in its queues found it in its own pass (which saw it in the Availability
+  // rows), or that pass asked for a recheck (shared/routing/route-queue.ts, `leftBehind`); so a
+  // slot freed by an agent who had room anyway routes nothing, which on a day with room is most of them.
+  const capacityAppeared = canTakeQueueWork(after) && (!before || !canTakeQueueWork(before) || !sameValue(before.queues, after.queues));
   if (capacityAppeared) for (const queue of after.queues) out.push({ kind: 'route', queue, agent: after });
   // The list's header. `active` is left out: it only changes with a conversation, whose own
   // change pushes the list. The agent's push counter and connections change nothing shown.

@@ -104,9 +104,10 @@ export async function runFollowUps(deps: Deps, followUps: readonly FollowUp[]): 
       [...routes].map(async ([queue, hints]) => {
         const pass = await routeQueue(deps, queue, { conversations: [...hints.conversations.values()], agents: [...hints.agents.values()] });
         // Only a pass for capacity that appeared can have missed work queued just before it (the
-        // index lagging); a pass for new work saw that work in the change itself. Best effort:
-        // should the recheck be lost, the sweep is the net.
-        if (pass.roomLeft && hints.agents.size > 0 && delay > 0) await deps.rechecks.enqueue([{ queue }], delay).catch((error: Error) => logger.warn('recheck not queued', { queue, error: error.name }));
+        // index lagging); a pass for new work saw that work in the change itself, and asks again
+        // only for work it left behind with room still there. Best effort: should the recheck be
+        // lost, the sweep is the net.
+        if (((pass.roomLeft && hints.agents.size > 0) || pass.leftBehind) && delay > 0) await deps.rechecks.enqueue([{ queue }], delay).catch((error: Error) => logger.warn('recheck not queued', { queue, error: error.name }));
       }),
       true,
     ),

@@ -42,7 +42,13 @@ const agentsPerRead = 4;
 /** What a pass did: the conversations it assigned, and whether it left room unused. */
 export interface RoutingPass {
   assigned: Conversation[];
-  /** Someone could still take work when the candidates ran out (see shared/routing/rechecks.ts). */
+  /**
+   * A candidate stayed queued although agents still had room (lost races on every try): nothing
+   * else would route it before the sweep, since a slot freed by an agent who had room routes
+   * nothing (shared/follow-ups/derive.ts). The caller asks for a recheck.
+   */
+  leftBehind: boolean;
+  /** Someone could still take work when the candidates ran out (see shared/routing/rechecks.ts); false from a pass without hints that found the queue empty, which did not ask. */
   roomLeft: boolean;
 }
 
@@ -59,9 +65,14 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
     for (const id of loaded.keys()) if (!room.has(id)) loaded.delete(id);
     unread = shuffle([...room].filter((id) => !loaded.has(id)), random);
   };
+  const hinted = mergeCandidates([], hints.conversations ?? [], queue);
+  // A pass with nothing to go on (a recheck, the sweep) looks at the queue first, with the
+  // cheapest query there is: an empty queue, the usual case on a day with room, ends the pass
+  // without asking who has room.
+  if (loaded.size === 0 && hinted.length === 0 && (await nextQueued(deps, queue, 1)).length === 0) return { assigned: [], roomLeft: false, leftBehind: false };
   if (loaded.size === 0) {
     await askAvailability();
-    if (room!.size === 0) return { assigned: [], roomLeft: false };
+    if (room!.size === 0) return { assigned: [], roomLeft: false, leftBehind: false };
   }
   const read = async (ids: string[]) => {
     unread = unread.filter((id) => !ids.includes(id));
@@ -72,14 +83,18 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
   // New work that fits where there is room needs no look at the queue: had older work been
   // waiting with room there, an earlier pass would have placed it (and a lagging index is what
   // rechecks and the sweep are for). When room is short, the queue decides who goes first.
-  const hinted = mergeCandidates([], hints.conversations ?? [], queue);
   const fits = hinted.length > 0 && !hints.agents?.length && room !== undefined && hinted.length <= room.size;
   const queued = fits ? [] : await nextQueued(deps, queue, Math.min(100, roomFor + 5));
   const candidates = mergeCandidates(queued, hints.conversations ?? [], queue);
   const assigned: Conversation[] = [];
+  let leftBehind = false;
   for (const first of candidates) {
     let candidate = first;
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt === 4) {
+        leftBehind = true;
+        break;
+      }
       const preferred = candidate.preferredAgentId;
       if (preferred && room?.has(preferred) && !loaded.has(preferred)) await read([preferred]);
       let agent = chooseAgent(loaded.values(), queue, preferred, random);
@@ -88,7 +103,7 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
         await read(unread.slice(0, agentsPerRead));
         agent = chooseAgent(loaded.values(), queue, preferred, random);
       }
-      if (!agent) return { assigned, roomLeft: false }; // nobody has room left
+      if (!agent) return { assigned, roomLeft: false, leftBehind }; // nobody has room left
       const ctx = contextOf(deps);
       const after = assign(candidate, agent, ctx);
       const outcome = await commitChange(deps, ctx, { before: candidate, after, agents: [agent] });
@@ -115,7 +130,7 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
     }
   }
   const roomLeft = unread.length > 0 || Boolean(chooseAgent(loaded.values(), queue, undefined, random));
-  return { assigned, roomLeft };
+  return { assigned, roomLeft, leftBehind };
 }
 
 /** Index results and stream hints for one queue, best first, each at its newest version. */

@@ -162,3 +162,52 @@ describe('transfer', () => {
     expect(await conversation(deps, conversationId)).toMatchObject({ state: 'active', assignedTo: 'bea', queue: 'billing' });
   });
 });
+
+describe('a close or a transfer pushes the agent\'s list once, before its ack', () => {
+  const worklists = (deps: TestDeps, connectionId = 'conn-ann') => deps.pusher.framesFor(connectionId, 'worklist') as Array<{ seq: number; items: Array<{ conversationId: string }> }>;
+
+  it('a close: one push, before the ack, without the conversation; the stream does not push it again', async () => {
+    const { deps, conversationId } = await setup();
+    await deps.settle();
+    const before = worklists(deps).length;
+    expect(await act(deps, { action: 'close', requestId: 'c1', conversationId })).toMatchObject({ type: 'ack' });
+    const atAck = worklists(deps).length;
+    expect(atAck).toBe(before + 1);
+    await deps.settle();
+    expect(worklists(deps)).toHaveLength(atAck);
+    expect(worklists(deps).at(-1)!.items).toEqual([]);
+  });
+
+  it('a transfer to another agent: the receiver is pushed by the stream, the giver once, before the ack', async () => {
+    const { deps, conversationId } = await setup();
+    await online(deps, 'ben');
+    await deps.settle();
+    const before = worklists(deps).length;
+    expect(await act(deps, { action: 'transfer', requestId: 't1', conversationId, agentId: 'ben' })).toMatchObject({ type: 'ack' });
+    await deps.settle();
+    expect(worklists(deps)).toHaveLength(before + 1);
+    expect(worklists(deps).at(-1)!.items).toEqual([]);
+    expect(deps.pusher.latestWorklist('conn-ben')!.items.map((i) => i.conversationId)).toEqual([conversationId]);
+  });
+
+  it('a retried close (its first push may have died with its invocation) pushes again', async () => {
+    const { deps, conversationId } = await setup();
+    const frame = { action: 'close', requestId: 'c1', conversationId };
+    await act(deps, frame);
+    await deps.settle();
+    const after = worklists(deps).length;
+    expect(await act(deps, frame)).toMatchObject({ type: 'ack' });
+    expect(worklists(deps)).toHaveLength(after + 1);
+    expect(worklists(deps).at(-1)!.items).toEqual([]);
+  });
+
+  it('the next change of a transferred conversation is pushed as usual', async () => {
+    const { deps, conversationId } = await setup();
+    await online(deps, 'ben');
+    await act(deps, { action: 'transfer', requestId: 't1', conversationId, agentId: 'ben' });
+    await deps.settle();
+    const bens = worklists(deps, 'conn-ben').length;
+    await say(deps, '+1', 'Still there?');
+    expect(worklists(deps, 'conn-ben').length).toBeGreaterThan(bens);
+  });
+});

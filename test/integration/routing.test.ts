@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { getAgent } from '../../shared/agent/agent-store.js';
 import type { Agent } from '../../shared/agent/model.js';
@@ -123,6 +123,24 @@ describe('routing against DynamoDB Local', () => {
     await expectConsistentLoad(deps);
   });
 
+  it('a pass with nothing to go on (a recheck, the sweep) over an empty queue is one query, and asks nobody who has room', async () => {
+    const deps = await createTestDeps({ agents: [{ id: 'ann', preferredConcurrency: 1, maxLoad: 1 }], channels: { generic: { secret: 's' } } });
+    await online(deps, 'ann');
+    const send = deps.db.send.bind(deps.db);
+    const calls: string[] = [];
+    deps.db.send = (async (command: { constructor: { name: string }; input?: { TableName?: string; IndexName?: string } }) => {
+      calls.push(`${command.constructor.name} ${command.input?.IndexName ?? (command.input?.TableName === deps.tables.availability ? 'availability' : '')}`.trim());
+      return send(command as never);
+    }) as typeof deps.db.send;
+    expect(await routeQueue(deps, 'default')).toEqual({ assigned: [], roomLeft: false, leftBehind: false });
+    expect(calls).toEqual(['QueryCommand byQueue']);
+    // With work waiting, it asks who has room and places it.
+    deps.db.send = send;
+    const { conversationId } = await receiveMessage(deps, inbound(1));
+    await indexesCaughtUp();
+    expect((await routeQueue(deps, 'default')).assigned.map((c) => c.conversationId)).toEqual([conversationId]);
+  });
+
   it('a slot freed while the queue index still lags gets the conversation queued just before it', async () => {
     // DynamoDB's indexes lag; DynamoDB Local's do not: this test lags them on purpose.
     const run = async (recheckAfterSeconds: number) => {
@@ -177,6 +195,33 @@ describe('routing against DynamoDB Local', () => {
     const result = await sweep(deps);
     expect(result.failedQueues).toEqual(['billing']);
     expect((await getConversation(deps, sales.conversationId))!.assignedTo).toBe('ann');
+  });
+
+  it('a conversation its own pass left behind with room still there (lost races on every try) gets a recheck', async () => {
+    const deps = await createTestDeps({ agents: [{ id: 'ann', preferredConcurrency: 3, maxLoad: 3 }], channels: { generic: { secret: 's' } } });
+    await online(deps, 'ann');
+    const send = deps.db.send.bind(deps.db);
+    let raced = 0;
+    deps.db.send = (async (command: unknown) => {
+      // Someone else changes ann just before each of the pass's four tries.
+      if (command instanceof TransactWriteCommand && raced < 4) {
+        raced++;
+        await send(new UpdateCommand({ TableName: deps.tables.agents, Key: { agentId: 'ann' }, UpdateExpression: 'SET version = version + :one', ExpressionAttributeValues: { ':one': 1 } }) as never);
+      }
+      return send(command as never);
+    }) as typeof deps.db.send;
+    const enqueue = deps.rechecks.enqueue.bind(deps.rechecks);
+    let rechecks = 0;
+    deps.rechecks.enqueue = async (jobs) => {
+      rechecks += jobs.length;
+      return enqueue(jobs);
+    };
+    const { conversationId } = await receiveMessage(deps, inbound(1));
+    await deps.settle();
+    expect(raced).toBe(4);
+    // ann had room throughout, so no slot of hers appearing would have routed it: the recheck did.
+    expect(rechecks).toBe(1);
+    expect((await getConversation(deps, conversationId))!.assignedTo).toBe('ann');
   });
 
   it('retries a transaction that conflicts with another (a fault DynamoDB Local never produces)', async () => {
