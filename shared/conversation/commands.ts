@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { getAgent, getAgents } from '../agent/agent-store.js';
+import { getAgent } from '../agent/agent-store.js';
 import type { Agent } from '../agent/model.js';
 import { RequestAlreadyDone, requestWriteName, type RememberAnswer } from '../agent/request-log.js';
 import { channelOf } from '../channels/registry.js';
@@ -11,9 +11,9 @@ import { commitChange, contextOf } from './change.js';
 import { completeClose } from './complete-close.js';
 import { customerKey, getCustomer } from './customer-store.js';
 import { getMessage, type StoredMessage } from './message-store.js';
-import { getConversation } from './conversation-store.js';
+import { getConversationWithAgents } from './conversation-store.js';
 import type { Conversation, TransferNote } from './model.js';
-import { ownConversation } from './ownership.js';
+import { ownConversation, ownedBy } from './ownership.js';
 import * as transitions from './transitions.js';
 import type { Context } from './transitions.js';
 
@@ -52,20 +52,26 @@ async function changeOwned(
   decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; ack: Record<string, unknown> },
   options: CommandOptions & { preload?: string[] } = {},
 ): Promise<Conversation> {
-  return (await change(deps, command, () => ownConversation(deps, agentId, conversationId), decide, options)).after;
+  return (await change(deps, command, conversationId, (c) => ownedBy(c, agentId, conversationId), decide, options)).after;
 }
 
-/** One command's read, decide and commit, retried on a lost race; `read` also authorises. */
+/**
+ * One command's read, decide and commit, retried on a lost race. The conversation and the agents
+ * the command will move (`preload`) are read in one round trip; `check` authorises and validates
+ * what was read (it throws to refuse).
+ */
 async function change(
   deps: Deps,
   command: string,
-  read: () => Promise<Conversation>,
+  conversationId: string,
+  check: (c: Conversation | undefined) => Conversation,
   decide: (c: Conversation, agents: Agent[], ctx: Context) => { after: Conversation; ack: Record<string, unknown> },
   options: CommandOptions & { preload?: string[] } = {},
 ): Promise<{ before: Conversation; after: Conversation }> {
   return withRetries<{ before: Conversation; after: Conversation }>(command, async () => {
-    const before = await read();
-    const preloaded = options.preload?.length ? await getAgents(deps, options.preload) : [];
+    const read = await getConversationWithAgents(deps, conversationId, options.preload ?? []);
+    const before = check(read.conversation);
+    const preloaded = read.agents;
     const ctx = contextOf(deps);
     const decided = decide(before, preloaded, ctx);
     const after = options.pushesBeforeAck ? { ...decided.after, releasePushedAt: decided.after.version } : decided.after;
@@ -166,7 +172,8 @@ async function refuseUnsendable(deps: Deps, c: Conversation, text: string, now: 
 
 /** Closes the conversation; the customer's next message opens a new one. */
 export async function closeConversation(deps: Deps, agentId: string, conversationId: string, options: CommandOptions = {}): Promise<Conversation> {
-  const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.close(c, c, ctx), ack: { conversationId } }), options);
+  // The agent is read with the conversation: a close always moves its holding.
+  const closed = await changeOwned(deps, 'close', agentId, conversationId, (c, _a, ctx) => ({ after: transitions.close(c, c, ctx), ack: { conversationId } }), { ...options, preload: [agentId] });
   await completeClose(deps, closed);
   return closed;
 }
@@ -182,7 +189,8 @@ export async function scheduleFollowUp(deps: Deps, agentId: string, conversation
       const after = transitions.followUp(c, at, ctx);
       return { after, ack: { conversationId, followUpAt: after.followUpAt } };
     },
-    options,
+    // Read with the conversation: hiding it frees the agent's slot.
+    { ...options, preload: [agentId] },
   );
 }
 
@@ -201,8 +209,8 @@ export async function transferConversation(
   options: CommandOptions & { note?: string } = {},
 ): Promise<Conversation> {
   if ('agentId' in target && target.agentId === agentId) throw new TideError('invalid_request', 'agentId: cannot transfer to yourself');
-  const read = () => ownConversation(deps, agentId, conversationId);
-  return (await handOver(deps, 'transfer', agentId, read, target, { ...options, holder: agentId })).after;
+  const check = (c: Conversation | undefined) => ownedBy(c, agentId, conversationId);
+  return (await handOver(deps, 'transfer', agentId, conversationId, check, target, { ...options, holder: agentId })).after;
 }
 
 /**
@@ -217,8 +225,7 @@ export async function reassignConversation(
   target: TransferTarget,
   options: CommandOptions & { note?: string } = {},
 ): Promise<{ before: Conversation; after: Conversation }> {
-  const read = async () => {
-    const conversation = await getConversation(deps, conversationId);
+  const check = (conversation: Conversation | undefined) => {
     if (!conversation) throw new TideError('not_found', `conversation ${conversationId} does not exist`);
     if (conversation.state === 'closed') throw new TideError('invalid_state', 'the conversation is closed');
     if ('agentId' in target && conversation.assignedTo === target.agentId) {
@@ -226,7 +233,7 @@ export async function reassignConversation(
     }
     return conversation;
   };
-  return handOver(deps, 'reassign', supervisorId, read, target, options);
+  return handOver(deps, 'reassign', supervisorId, conversationId, check, target, options);
 }
 
 /** The hand-over both a transfer and a reassignment are: to a configured queue or an existing agent. */
@@ -234,20 +241,26 @@ async function handOver(
   deps: Deps,
   command: string,
   by: string,
-  read: () => Promise<Conversation>,
+  conversationId: string,
+  check: (c: Conversation | undefined) => Conversation,
   target: TransferTarget,
   options: CommandOptions & { note?: string; holder?: string },
 ): Promise<{ before: Conversation; after: Conversation }> {
   const noteAt = (ctx: Context): TransferNote | undefined => (options.note !== undefined ? { text: options.note, from: by, at: ctx.now.toISOString() } : undefined);
   if ('queue' in target) {
     if (!queueSettings(deps.config, target.queue)) throw new TideError('not_found', `queue ${target.queue} does not exist`);
-    return change(deps, command, read, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } }), { remember: options.remember, pushesBeforeAck: options.pushesBeforeAck });
+    return change(deps, command, conversationId, check, (c, _a, ctx) => ({ after: transitions.transferToQueue(c, target.queue, ctx, noteAt(ctx)), ack: { conversationId: c.conversationId } }), {
+      remember: options.remember,
+      pushesBeforeAck: options.pushesBeforeAck,
+      preload: options.holder ? [options.holder] : [],
+    });
   }
   if (!(await getAgent(deps, target.agentId, false))) throw new TideError('not_found', `agent ${target.agentId} does not exist`);
   return change(
     deps,
     command,
-    read,
+    conversationId,
+    check,
     (c, agents, ctx) => {
       const receiver = agents.find((a) => a.agentId === target.agentId);
       if (!receiver) throw new TideError('not_found', `agent ${target.agentId} does not exist`);

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../runtime/deps.js';
-import { batchGet } from '../storage/batch-get.js';
+import type { Agent } from '../agent/model.js';
+import { batchGet, batchGetTables } from '../storage/batch-get.js';
 import { isConditionFailure, type NamedWrite } from '../storage/commit.js';
 import { versionedWrite } from '../storage/versioned.js';
 import type { Conversation } from './model.js';
@@ -18,6 +19,22 @@ export async function getConversation(deps: StoreDeps, conversationId: string, c
     new GetCommand({ TableName: deps.tables.conversations, Key: { conversationId }, ConsistentRead: consistent }),
   );
   return Item as Conversation | undefined;
+}
+
+/**
+ * A conversation and agents in one round trip, strongly consistent: what a command that moves an
+ * agent's holding (a close, a hand-over) needs before it decides.
+ */
+export async function getConversationWithAgents(deps: StoreDeps, conversationId: string, agentIds: readonly string[]): Promise<{ conversation?: Conversation; agents: Agent[] }> {
+  const found = await batchGetTables(
+    deps.db,
+    [
+      { table: deps.tables.conversations, keyName: 'conversationId', ids: [conversationId] },
+      { table: deps.tables.agents, keyName: 'agentId', ids: agentIds },
+    ],
+    true,
+  );
+  return { conversation: found.get(deps.tables.conversations)?.[0] as Conversation | undefined, agents: (found.get(deps.tables.agents) ?? []) as Agent[] };
 }
 
 /** Several conversations in one round trip, strongly consistent (missing ones are left out). */

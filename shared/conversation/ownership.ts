@@ -8,7 +8,11 @@ import type { Conversation } from './model.js';
  * their own open conversations. A closed conversation that was the agent's is `invalid_state`.
  */
 export async function ownConversation(deps: Pick<Deps, 'db' | 'tables'>, agentId: string, conversationId: string): Promise<Conversation> {
-  const conversation = await getConversation(deps, conversationId);
+  return ownedBy(await getConversation(deps, conversationId), agentId, conversationId);
+}
+
+/** The same check on a conversation already read (absent: it does not exist). */
+export function ownedBy(conversation: Conversation | undefined, agentId: string, conversationId: string): Conversation {
   if (!conversation) throw new TideError('not_found', `conversation ${conversationId} does not exist`);
   if (conversation.state === 'closed') {
     if (conversation.lastAgentId === agentId) throw new TideError('invalid_state', 'the conversation is closed');

@@ -17,3 +17,24 @@ export async function batchGet<T>(db: DynamoDBDocumentClient, table: string, key
   }
   return items;
 }
+
+/**
+ * Items of several tables in one round trip (BatchGetItem takes up to 100 keys across tables),
+ * each table's by its single-attribute key; what DynamoDB leaves unprocessed is asked again.
+ */
+export async function batchGetTables(
+  db: DynamoDBDocumentClient,
+  requests: ReadonlyArray<{ table: string; keyName: string; ids: readonly string[] }>,
+  consistent: boolean,
+): Promise<Map<string, unknown[]>> {
+  const found = new Map<string, unknown[]>(requests.map((r) => [r.table, []]));
+  let pending: NonNullable<BatchGetCommandOutput['UnprocessedKeys']> | undefined = Object.fromEntries(
+    requests.filter((r) => r.ids.length > 0).map((r) => [r.table, { Keys: [...new Set(r.ids)].map((id) => ({ [r.keyName]: id })), ConsistentRead: consistent }]),
+  );
+  while (pending && Object.keys(pending).length > 0) {
+    const out: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: pending }));
+    for (const [table, items] of Object.entries(out.Responses ?? {})) found.get(table)?.push(...items);
+    pending = out.UnprocessedKeys;
+  }
+  return found;
+}

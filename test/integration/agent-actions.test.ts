@@ -211,3 +211,21 @@ describe('a close or a transfer pushes the agent\'s list once, before its ack', 
     expect(worklists(deps, 'conn-ben').length).toBeGreaterThan(bens);
   });
 });
+
+describe('a close reads what it decides on in one round trip', () => {
+  it('the conversation and the agent whose slot it frees, together, before its one transaction', async () => {
+    const { deps, conversationId } = await setup();
+    await deps.settle();
+    const send = deps.db.send.bind(deps.db);
+    const calls: Array<{ name: string; tables: string[] }> = [];
+    deps.db.send = (async (command: { constructor: { name: string }; input: { TableName?: string; RequestItems?: object; TransactItems?: unknown[] } }) => {
+      calls.push({ name: command.constructor.name, tables: command.input.RequestItems ? Object.keys(command.input.RequestItems).sort() : [command.input.TableName ?? ''] });
+      return send(command as never);
+    }) as typeof deps.db.send;
+    expect(await act(deps, { action: 'close', requestId: 'c1', conversationId })).toMatchObject({ type: 'ack' });
+    const upToCommit = calls.slice(0, calls.findIndex((c) => c.name === 'TransactWriteCommand') + 1);
+    // The connection's row is read first (a frame without the token's identity), then the decision's one read, then the commit.
+    expect(upToCommit.filter((c) => c.name !== 'GetCommand' || c.tables[0] !== deps.tables.connections).map((c) => c.name)).toEqual(['BatchGetCommand', 'TransactWriteCommand']);
+    expect(upToCommit.find((c) => c.name === 'BatchGetCommand')!.tables).toEqual([deps.tables.agents, deps.tables.conversations].sort());
+  });
+});
