@@ -61,6 +61,24 @@ async function launch(env: Record<string, string> = {}, options: { direct?: bool
   return { child, marker, ports, httpUrl: `http://127.0.0.1:${ports.http}`, wsUrl: `ws://127.0.0.1:${ports.ws}`, output: () => output, exited };
 }
 
+/**
+ * `launch`, then healthy. The ports are free when chosen but not reserved: another test file's
+ * stack (or an outgoing connection's ephemeral port) can take one before this stack binds it,
+ * and then it exits naming the port. Such a run is launched again on new ports.
+ */
+async function launchHealthy(env: Record<string, string> = {}, options: { direct?: boolean } = {}): Promise<Launched> {
+  for (let attempt = 1; ; attempt++) {
+    const run = await launch(env, options);
+    try {
+      await healthy(run);
+      return run;
+    } catch (error) {
+      if (attempt >= 3 || !/cannot start: port \d+ on [\d.]+ is in use/.test(run.output())) throw error;
+      await run.exited;
+    }
+  }
+}
+
 async function healthy(run: Launched): Promise<void> {
   const deadline = Date.now() + 40_000;
   for (;;) {
@@ -173,8 +191,7 @@ async function expectCleanStop(run: Launched, agent: { closed: Promise<void> }) 
 // One case at a time: each is a JVM and a stack starting, and two cores gain nothing from overlap.
 describe('the local stack stops everything it started, on SIGTERM to npm or Ctrl-C', () => {
   it('on SIGTERM to npm (its shell passes nothing on; the stack sees its launchers go)', async () => {
-    const run = await launch();
-    await healthy(run);
+    const run = await launchHealthy();
     expect(run.output()).toMatch(/Queues +default\n +Agents +alice \(default\)\n +Channels +generic/);
     const { java, stackNode } = tree(run);
     expect(java && stackNode).toBeTruthy();
@@ -189,8 +206,7 @@ describe('the local stack stops everything it started, on SIGTERM to npm or Ctrl
   // uses, would relay SIGINT to its child and SIGKILL it 60 ms later; docs/decisions.md, "Local
   // stack: stopping").
   it('on Ctrl-C (SIGINT to the whole process group): DynamoDB Local is not in it and stops last', async () => {
-    const run = await launch({}, { direct: true });
-    await healthy(run);
+    const run = await launchHealthy({}, { direct: true });
     const java = descendants(run.child.pid!).find((pid) => cmdline(pid).includes('DynamoDBLocal.jar'));
     expect(processGroupOf(java!)).not.toBe(run.child.pid);
     const agent = await agentOnline(run);
@@ -202,8 +218,7 @@ describe('the local stack stops everything it started, on SIGTERM to npm or Ctrl
 
 describe('npm start stops everything it started, when its Node process is signalled or killed', () => {
   it('on SIGTERM to the Node process running the stack, and npm exits 0', async () => {
-    const run = await launch();
-    await healthy(run);
+    const run = await launchHealthy();
     const { stackNode } = tree(run);
     const agent = await agentOnline(run);
     process.kill(stackNode!, 'SIGTERM');
@@ -212,8 +227,7 @@ describe('npm start stops everything it started, when its Node process is signal
   });
 
   it('on SIGKILL to the Node process: the DynamoDB Local JVM goes within seconds', async () => {
-    const run = await launch();
-    await healthy(run);
+    const run = await launchHealthy();
     const { java, stackNode } = tree(run);
     expect(java).toBeDefined();
     process.kill(stackNode!, 'SIGKILL');
