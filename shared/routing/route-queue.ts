@@ -19,6 +19,9 @@ export interface RoutingHints {
   agents?: readonly Agent[];
 }
 
+/** Queued conversations a pass without hints reads first (the whole queue when it holds fewer). */
+const headSize = 10;
+
 /** Agents read per round trip when more candidates are needed (eventually consistent: the write checks). */
 const agentsPerRead = 4;
 
@@ -66,10 +69,14 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
     unread = shuffle([...room].filter((id) => !loaded.has(id)), random);
   };
   const hinted = mergeCandidates([], hints.conversations ?? [], queue);
-  // A pass with nothing to go on (a recheck, the sweep) looks at the queue first, with the
-  // cheapest query there is: an empty queue, the usual case on a day with room, ends the pass
-  // without asking who has room.
-  if (loaded.size === 0 && hinted.length === 0 && (await nextQueued(deps, queue, 1)).length === 0) return { assigned: [], roomLeft: false, leftBehind: false };
+  // A pass with nothing to go on (a recheck, the sweep) looks at the head of the queue first: an
+  // empty queue, the usual case on a day with room, ends the pass without asking who has room,
+  // and a head long enough for the room found is not read twice.
+  let head: Conversation[] | undefined;
+  if (loaded.size === 0 && hinted.length === 0) {
+    head = await nextQueued(deps, queue, headSize);
+    if (head.length === 0) return { assigned: [], roomLeft: false, leftBehind: false };
+  }
   if (loaded.size === 0) {
     await askAvailability();
     if (room!.size === 0) return { assigned: [], roomLeft: false, leftBehind: false };
@@ -84,7 +91,8 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
   // waiting with room there, an earlier pass would have placed it (and a lagging index is what
   // rechecks and the sweep are for). When room is short, the queue decides who goes first.
   const fits = hinted.length > 0 && !hints.agents?.length && room !== undefined && hinted.length <= room.size;
-  const queued = fits ? [] : await nextQueued(deps, queue, Math.min(100, roomFor + 5));
+  const limit = Math.min(100, roomFor + 5);
+  const queued = fits ? [] : head && (head.length < headSize || head.length >= limit) ? head : await nextQueued(deps, queue, limit);
   const candidates = mergeCandidates(queued, hints.conversations ?? [], queue);
   const assigned: Conversation[] = [];
   let leftBehind = false;
