@@ -12,7 +12,7 @@ const deps = depsFromEnv();
  */
 export const handler = observed(deps, async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const queues = [...new Set(event.Records.map((r) => (JSON.parse(r.body) as RoutingRecheck).queue))];
-  const results = await Promise.allSettled(queues.map((queue) => routeQueue(deps, queue)));
+  const results = await Promise.allSettled(queues.map((queue) => routeQueue(deps, queue, { queueFirst: true })));
   const failed = new Set(queues.filter((_, i) => results[i]!.status === 'rejected'));
   return { batchItemFailures: event.Records.filter((r) => failed.has((JSON.parse(r.body) as RoutingRecheck).queue)).map((r) => ({ itemIdentifier: r.messageId })) };
 });

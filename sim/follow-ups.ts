@@ -232,7 +232,7 @@ export class SimFollowUps {
         for (const queue of [...new Set(deps.rechecks.queued.splice(0))]) {
           this.stats.rechecks += 1;
           try {
-            this.stats.recheckAssigned += (await routeQueue(deps, queue)).assigned.length;
+            this.stats.recheckAssigned += (await routeQueue(deps, queue, { queueFirst: true })).assigned.length;
           } catch (error) {
             onError(error, 'recheck');
           }

@@ -17,6 +17,11 @@ import { byRank } from './priority.js';
 export interface RoutingHints {
   conversations?: readonly Conversation[];
   agents?: readonly Agent[];
+  /**
+   * Look at the queue before asking who has room: a recheck, which on a day with room finds it
+   * empty (the sweep, which on a busy day finds work and no room, asks who has room first).
+   */
+  queueFirst?: boolean;
 }
 
 /** Queued conversations a pass without hints reads first (the whole queue when it holds fewer). */
@@ -69,11 +74,11 @@ export async function routeQueue(deps: Deps, queue: string, hints: RoutingHints 
     unread = shuffle([...room].filter((id) => !loaded.has(id)), random);
   };
   const hinted = mergeCandidates([], hints.conversations ?? [], queue);
-  // A pass with nothing to go on (a recheck, the sweep) looks at the head of the queue first: an
-  // empty queue, the usual case on a day with room, ends the pass without asking who has room,
-  // and a head long enough for the room found is not read twice.
+  // A recheck looks at the head of the queue first: an empty queue, the usual case on a day with
+  // room, ends the pass without asking who has room, and a head long enough for the room found
+  // is not read twice.
   let head: Conversation[] | undefined;
-  if (loaded.size === 0 && hinted.length === 0) {
+  if (hints.queueFirst && loaded.size === 0 && hinted.length === 0) {
     head = await nextQueued(deps, queue, headSize);
     if (head.length === 0) return { assigned: [], roomLeft: false, leftBehind: false };
   }

@@ -123,7 +123,7 @@ describe('routing against DynamoDB Local', () => {
     await expectConsistentLoad(deps);
   });
 
-  it('a pass with nothing to go on (a recheck, the sweep) over an empty queue is one query, and asks nobody who has room', async () => {
+  it('a recheck over an empty queue is one query, and asks nobody who has room', async () => {
     const deps = await createTestDeps({ agents: [{ id: 'ann', preferredConcurrency: 1, maxLoad: 1 }], channels: { generic: { secret: 's' } } });
     await online(deps, 'ann');
     const send = deps.db.send.bind(deps.db);
@@ -132,7 +132,7 @@ describe('routing against DynamoDB Local', () => {
       calls.push(`${command.constructor.name} ${command.input?.IndexName ?? (command.input?.TableName === deps.tables.availability ? 'availability' : '')}`.trim());
       return send(command as never);
     }) as typeof deps.db.send;
-    expect(await routeQueue(deps, 'default')).toEqual({ assigned: [], roomLeft: false, leftBehind: false });
+    expect(await routeQueue(deps, 'default', { queueFirst: true })).toEqual({ assigned: [], roomLeft: false, leftBehind: false });
     expect(calls).toEqual(['QueryCommand byQueue']);
     // With work waiting, it asks who has room and places it.
     deps.db.send = send;
@@ -143,7 +143,7 @@ describe('routing against DynamoDB Local', () => {
       calls2.push(`${command.constructor.name} ${command.input?.IndexName ?? (command.input?.TableName === deps.tables.availability ? 'availability' : '')}`.trim());
       return send(command as never);
     }) as typeof deps.db.send;
-    expect((await routeQueue(deps, 'default')).assigned.map((c) => c.conversationId)).toEqual([conversationId]);
+    expect((await routeQueue(deps, 'default', { queueFirst: true })).assigned.map((c) => c.conversationId)).toEqual([conversationId]);
     // The head it read first is the whole queue: not read again.
     expect(calls2.filter((c) => c === 'QueryCommand byQueue')).toHaveLength(1);
   });

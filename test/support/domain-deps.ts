@@ -200,7 +200,7 @@ export async function createTestDeps(input: TideConfigInput, http?: HttpSend, op
           // As the delayed second passes would: after the index has caught up.
           if (lag || options.indexLag) await indexesSettled();
           const queues = [...new Set(deps.rechecks.queued.splice(0))];
-          await Promise.all(queues.map((q) => routeQueue(deps, q)));
+          await Promise.all(queues.map((q) => routeQueue(deps, q, { queueFirst: true })));
           continue;
         }
         if (seen === 0) {
