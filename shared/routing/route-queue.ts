@@ -56,7 +56,7 @@ export interface RoutingPass {
    * nothing (shared/follow-ups/derive.ts). The caller asks for a recheck.
    */
   leftBehind: boolean;
-  /** Someone could still take work when the candidates ran out (see shared/routing/rechecks.ts); false from a pass without hints that found the queue empty, which did not ask. */
+  /** Someone could still take work when the candidates ran out (see shared/routing/rechecks.ts); false from a recheck that found the queue empty, which did not ask. */
   roomLeft: boolean;
 }
 
