@@ -8,19 +8,15 @@ export async function batchGet<T>(db: DynamoDBDocumentClient, table: string, key
   const items: T[] = [];
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ [keyName]: id }));
-    while (keys && keys.length) {
-      const out: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
-      items.push(...((out.Responses?.[table] ?? []) as T[]));
-      keys = out.UnprocessedKeys?.[table]?.Keys;
-    }
+    const found = await batchGetTables(db, [{ table, keyName, ids: unique.slice(i, i + 100) }], consistent);
+    items.push(...((found.get(table) ?? []) as T[]));
   }
   return items;
 }
 
 /**
- * Items of several tables in one round trip (BatchGetItem takes up to 100 keys across tables),
- * each table's by its single-attribute key; what DynamoDB leaves unprocessed is asked again.
+ * Items of several tables in one round trip (BatchGetItem takes up to 100 keys in all), each
+ * table's by its single-attribute key; what DynamoDB leaves unprocessed is asked again.
  */
 export async function batchGetTables(
   db: DynamoDBDocumentClient,
