@@ -45,11 +45,13 @@ afterAll(async () => {
 
 /** `ws`'s WebSocket, recording what the client sends and every socket it opens. */
 function recordingSocket() {
-  const made: Array<WebSocket & { sent: Array<Record<string, unknown>> }> = [];
+  const made: Array<WebSocket & { sent: Array<Record<string, unknown>>; received: Array<Record<string, unknown>> }> = [];
   class RecordingSocket extends WebSocket {
     readonly sent: Array<Record<string, unknown>> = [];
+    readonly received: Array<Record<string, unknown>> = [];
     constructor(url: string) {
       super(url);
+      this.on('message', (data) => this.received.push(JSON.parse(String(data)) as Record<string, unknown>));
       made.push(this);
     }
     override send(data: unknown, ...rest: unknown[]): void {
@@ -385,6 +387,12 @@ describe('TideClient timers (fake clock, real stack)', () => {
     h.client.start();
     await live(h);
     const socket = h.made[0]!;
+    // Live comes with the snapshot, which the server sends just before its ack of `sync`. The
+    // clock must not move until that ack is in too, or the sync's fake-time timeout fires first
+    // and the client, rightly, gives the socket up (what failed this test on loaded CI machines).
+    const syncId = socket.sent.find((f) => f.action === 'sync')?.requestId;
+    await until(() => socket.received.some((f) => f.type === 'ack' && f.requestId === syncId), 'the ack of sync', 30_000);
+    await new Promise((resolve) => setImmediate(resolve));
     const answered = new Set<unknown>();
     let frames = 0;
     socket.on('message', (data) => {
